@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { errors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { IssuerConfig } from '../config.js';
+import { RemoteKeySet, type KeySetOptions } from './key-set.js';
+import { principalFrom, type Principal } from './principal.js';
+
+/** The token is not one this API accepts: bad signature, wrong claims, expired, malformed. */
+export class InvalidTokenError extends Error {
+  readonly code = 'ERR_INVALID_TOKEN';
+  override readonly name = 'InvalidTokenError';
+}
+
+export interface VerifierOptions extends IssuerConfig {
+  /** How many verified tokens to remember; 0 verifies every request afresh. */
+  cacheSize: number;
+  /** Key-set fetching; the URL comes from `jwksUri`. */
+  keySet?: Omit<KeySetOptions, 'url' | 'onChange'>;
+}
+
+export interface Verifier {
+  /** Resolves to the token's principal; rejects with `InvalidTokenError` or `KeySetUnavailableError`. */
+  verify(token: string): Promise<Principal>;
+  readonly keySet: RemoteKeySet;
+}
+
+/** Clock skew allowed between this server and the issuer, in seconds. */
+const CLOCK_TOLERANCE_S = 5;
+/** A verified token is re-verified at least this often, whatever its expiry. */
+const CACHE_TTL_MS = 60_000;
+
+interface CachedPrincipal {
+  principal: Principal;
+  validUntilMs: number;
+}
+
+/**
+ * Verifies RS256 access tokens against the issuer's key set. The key set and the cache are
+ * created once per process. The cache holds successes only, keyed by a hash of the token (the
+ * token itself is never kept), and a hit is honoured only within the token's own `nbf`/`exp`.
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const cache = options.cacheSize > 0 ? new LRUCache<string, CachedPrincipal>({ max: options.cacheSize }) : undefined;
+  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, onChange: () => cache?.clear() });
+  const verifyOptions = {
+    issuer: options.issuer,
+    audience: options.audience,
+    algorithms: ['RS256'],
+    clockTolerance: CLOCK_TOLERANCE_S,
+    requiredClaims: ['exp'],
+  };
+
+  async function verifyWithKeys(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, keySet.getKey, verifyOptions);
+      return principalFrom(payload);
+    } catch (error) {
+      if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code, { cause: error });
+      throw error;
+    }
+  }
+
+  if (!cache) return { keySet, verify: verifyWithKeys };
+
+  return {
+    keySet,
+    async verify(token) {
+      const key = createHash('sha256').update(token).digest('base64');
+      const now = Date.now();
+      const hit = cache.get(key);
+      if (hit && now < hit.validUntilMs && now >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
+      const principal = await verifyWithKeys(token);
+      cache.set(key, { principal, validUntilMs: Math.min(principal.expiresAt * 1000, now + CACHE_TTL_MS) });
+      return principal;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLError, type GraphQLSchema } from 'graphql';
+import type { RequestContext } from '../auth/context.js';
+
+/** Decides one request's access to one field: an error denies it, undefined lets it resolve. */
+export type Guard = (context: RequestContext) => GraphQLError | undefined;
+
+/** The arguments of each use of a directive that applies to one field, type-level uses first. */
+export type DirectiveUses = ReadonlyArray<Record<string, unknown>>;
+
+/**
+ * Wraps the resolver of every object field that a directive applies to, on the field itself or on
+ * its type. `makeGuard` runs once per guarded field when the schema is built, so a request pays
+ * for the check only. Guarding the resolver rather than the operation means aliases, fragments and
+ * repeated selections all pass through the same check.
+ */
+export function guardFields(
+  schema: GraphQLSchema,
+  directiveName: string,
+  makeGuard: (uses: DirectiveUses, coordinate: string) => Guard,
+): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const uses = [
+        ...(getDirective(schema, schema.getType(typeName)!, directiveName) ?? []),
+        ...(getDirective(schema, fieldConfig, directiveName) ?? []),
+      ];
+      if (uses.length === 0) return fieldConfig;
+      const guard = makeGuard(uses, `${typeName}.${fieldName}`);
+      const resolve = fieldConfig.resolve ?? defaultFieldResolver;
+      return {
+        ...fieldConfig,
+        resolve(source, args, context: RequestContext, info) {
+          const denial = guard(context);
+          if (denial) throw denial;
+          return resolve(source, args, context, info);
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,80 @@
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+
+/**
+ * The `extensions.code` of every error this API returns on purpose.
+ * Clients branch on these; they are part of the contract and never change meaning.
+ */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  AUTH_UNAVAILABLE = 'AUTH_UNAVAILABLE',
+  BAD_REQUEST = 'BAD_REQUEST',
+  NOT_FOUND = 'NOT_FOUND',
+  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+/** The one mapping from error code to HTTP status, shared by GraphQL, REST and the Express error handler. */
+export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.AUTH_UNAVAILABLE]: 503,
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
+};
+
+/** Messages kept word for word from the seed API, because its SPA clients display them. */
+export const Message = {
+  REQUIRES_AUTHENTICATION: 'Requires authentication',
+  BAD_CREDENTIALS: 'Bad credentials',
+  PERMISSION_DENIED: 'Permission denied',
+  UNABLE_TO_VERIFY: 'Unable to verify credentials',
+  NOT_FOUND: 'Not Found',
+  METHOD_NOT_ALLOWED: 'Method Not Allowed',
+  INTERNAL_SERVER_ERROR: 'Internal Server Error',
+} as const;
+
+/** RFC 6750 §3 challenges; `error` tells a client whether to fix its request or get a new token. */
+export const BearerChallenge = {
+  MISSING: 'Bearer realm="api"',
+  INVALID_TOKEN: 'Bearer realm="api", error="invalid_token"',
+  INVALID_REQUEST: 'Bearer realm="api", error="invalid_request"',
+} as const;
+
+/** Why authentication failed before any resolver ran; decides status, message and challenge. */
+export type AuthFailure = 'invalid_token' | 'invalid_request' | 'unavailable';
+
+const authFailures: Readonly<Record<AuthFailure, { code: ErrorCode; message: string; challenge?: string }>> = {
+  invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: Message.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_TOKEN },
+  invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: Message.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_REQUEST },
+  unavailable: { code: ErrorCode.AUTH_UNAVAILABLE, message: Message.UNABLE_TO_VERIFY },
+};
+
+/**
+ * A request-level authentication error. Apollo Server honours `extensions.http`, so throwing this
+ * from the context function rejects the whole request with its status and challenge, and no data.
+ */
+export function authFailureError(failure: AuthFailure): GraphQLError {
+  const { code, message, challenge } = authFailures[failure];
+  const headers = new HeaderMap();
+  if (challenge) headers.set('www-authenticate', challenge);
+  if (failure === 'unavailable') headers.set('retry-after', '5');
+  return new GraphQLError(message, { extensions: { code, http: { status: httpStatusOf[code], headers } } });
+}
+
+/** A field-level denial: the field resolves to null with this error, the rest of the response stands. */
+export function fieldDenial(code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN): GraphQLError {
+  const message = code === ErrorCode.FORBIDDEN ? Message.PERMISSION_DENIED : Message.REQUIRES_AUTHENTICATION;
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+/** Reads the code of a formatted or live GraphQL error, falling back to an internal error. */
+export function errorCodeOf(error: { extensions?: Record<string, unknown> | undefined }): ErrorCode {
+  const code = error.extensions?.['code'];
+  return Object.values<string>(ErrorCode).includes(code as string) ? (code as ErrorCode) : ErrorCode.INTERNAL_SERVER_ERROR;
+}

@@ -1,0 +1,36 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { ErrorCode, httpStatusOf, Message } from '../errors.js';
+
+/** Sends the seed's error body, `{"message": "..."}`, with the status the code maps to. */
+export function sendError(res: Response, code: ErrorCode, message: string): void {
+  res.status(httpStatusOf[code]).json({ message });
+}
+
+/** Unknown paths: the seed's JSON 404 rather than Express's HTML page. */
+export const notFound: RequestHandler = (_req, res) => sendError(res, ErrorCode.NOT_FOUND, Message.NOT_FOUND);
+
+/** Errors raised by body parsing that a client caused, by the `type` body-parser gives them. */
+const clientErrors: Readonly<Record<string, [ErrorCode, string]>> = {
+  'entity.parse.failed': [ErrorCode.BAD_REQUEST, 'Malformed JSON body'],
+  'entity.too.large': [ErrorCode.PAYLOAD_TOO_LARGE, 'Payload Too Large'],
+  'encoding.unsupported': [ErrorCode.BAD_REQUEST, 'Unsupported content encoding'],
+  'charset.unsupported': [ErrorCode.BAD_REQUEST, 'Unsupported charset'],
+  'request.aborted': [ErrorCode.BAD_REQUEST, 'Request aborted'],
+  'request.size.invalid': [ErrorCode.BAD_REQUEST, 'Request size did not match content length'],
+};
+
+/**
+ * The last handler: every error becomes a JSON body without a stack trace. Client mistakes keep
+ * their 4xx; anything else is logged and answered with a bare 500.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const type = (error as { type?: unknown } | null)?.type;
+    const known = typeof type === 'string' ? clientErrors[type] : undefined;
+    if (known) return sendError(res, ...known);
+    logger.error({ err: error }, 'unhandled error');
+    return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, Message.INTERNAL_SERVER_ERROR);
+  };
+}

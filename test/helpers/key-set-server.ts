@@ -1,0 +1,110 @@
+import { once } from 'node:events';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type JWTHeaderParameters } from 'jose';
+
+/** How the key-set endpoint misbehaves; `ok` serves the published keys. */
+export type KeySetFault =
+  | 'ok'
+  | 'hang'
+  | 'status-500'
+  | 'html'
+  | 'empty-object'
+  | 'null-keys'
+  | 'redirect'
+  | 'garbage';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+export async function createSigningKey(kid: string): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+/**
+ * A real identity provider's key-set endpoint on 127.0.0.1: it serves the public halves of the
+ * keys it publishes at `/.well-known/jwks.json`, counts fetches, and can be told to misbehave.
+ */
+export class KeySetServer {
+  readonly published: SigningKey[] = [];
+  fault: KeySetFault = 'ok';
+  fetches = 0;
+  #server: Server;
+  #hanging = new Set<ServerResponse>();
+
+  private constructor(server: Server) {
+    this.#server = server;
+  }
+
+  static async start(): Promise<KeySetServer> {
+    const server = createServer();
+    const keySet = new KeySetServer(server);
+    server.on('request', (req, res) => keySet.#handle(req.url ?? '', res));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return keySet;
+  }
+
+  /** The issuer URL this provider stands for, Auth0-style with a trailing slash. */
+  get issuer(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;
+  }
+
+  async publish(kid: string): Promise<SigningKey> {
+    const key = await createSigningKey(kid);
+    this.published.push(key);
+    return key;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.#hanging) res.destroy();
+    this.#server.closeAllConnections();
+    this.#server.close();
+    await once(this.#server, 'close');
+  }
+
+  #handle(url: string, res: ServerResponse): void {
+    if (url !== '/.well-known/jwks.json') {
+      res.writeHead(404).end();
+      return;
+    }
+    this.fetches += 1;
+    const json = (body: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    switch (this.fault) {
+      case 'ok':
+        return json({ keys: this.published.map((k) => k.publicJwk) });
+      case 'hang':
+        this.#hanging.add(res);
+        return;
+      case 'status-500':
+        return void res.writeHead(500).end('boom');
+      case 'html':
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>down for maintenance</html>');
+      case 'empty-object':
+        return json({});
+      case 'null-keys':
+        return json({ keys: null });
+      case 'redirect':
+        return void res.writeHead(302, { location: 'http://127.0.0.1:9/jwks.json' }).end();
+      case 'garbage':
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[{"kty":');
+    }
+  }
+}
+
+export interface SignOptions {
+  key: SigningKey;
+  /** Header fields to set or override (alg, kid, crit, jku, ...). */
+  header?: Partial<JWTHeaderParameters>;
+}
+
+/** Signs `claims` as they are: no claim is added, so tests control `exp`, `aud`, `iss` exactly. */
+export function sign(claims: JWTPayload, { key, header }: SignOptions): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header } as JWTHeaderParameters)
+    .sign(key.privateKey);
+}

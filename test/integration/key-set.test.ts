@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import type { KeySetFault } from '../helpers/key-set-server.js';
+
+const UNAVAILABLE = { message: 'Unable to verify credentials', extensions: { code: 'AUTH_UNAVAILABLE' } };
+
+describe('an identity provider that cannot be reached', () => {
+  let h: Harness;
+  before(async () => {
+    // The token cache is off so that every request goes to the key set.
+    h = await startHarness({ TOKEN_CACHE_SIZE: '0' });
+  });
+  after(() => h.close());
+  beforeEach(() => {
+    h.idp.fault = 'ok';
+  });
+
+  const faults: KeySetFault[] = ['hang', 'status-500', 'html', 'empty-object', 'null-keys', 'redirect', 'garbage'];
+  for (const fault of faults) {
+    it(`answers 503 within the fetch timeout when the key set is ${fault}, keeps serving the anonymous, and recovers`, async () => {
+      const fresh = await startHarness({ TOKEN_CACHE_SIZE: '0' }, { fault });
+      try {
+        const token = await fresh.token({ permissions: [ADMIN] });
+        const started = Date.now();
+        const denied = await fresh.graphql('{ adminMessage { text } }', token);
+        assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+        assert.equal(denied.status, 503);
+        assert.deepEqual(denied.body, { errors: [UNAVAILABLE] });
+
+        const anonymous = await fresh.graphql('{ publicMessage { text } }');
+        assert.deepEqual(anonymous.body.data, { publicMessage: { text: 'This is a public message.' } });
+
+        fresh.idp.fault = 'ok';
+        const recovered = await fresh.graphql('{ adminMessage { text } }', token);
+        assert.deepEqual(recovered.body.data, { adminMessage: { text: 'This is an admin message.' } });
+      } finally {
+        await fresh.close();
+      }
+    });
+  }
+
+  it('keeps verifying with keys fetched before an outage', async () => {
+    const token = await h.token({ permissions: [ADMIN] });
+    assert.equal((await h.graphql('{ adminMessage { text } }', token)).status, 200);
+    h.idp.fault = 'status-500';
+    const during = await h.graphql('{ adminMessage { text } }', token);
+    assert.deepEqual(during.body.data, { adminMessage: { text: 'This is an admin message.' } });
+  });
+
+  it('accepts a newly published key after one refetch', async () => {
+    await h.graphql('{ protectedMessage { text } }', await h.token());
+    const before = h.idp.fetches;
+    const rotated = await h.idp.publish('test-key-2');
+    const { body } = await h.graphql('{ protectedMessage { text } }', await h.token({}, rotated));
+    assert.deepEqual(body.data, { protectedMessage: { text: 'This is a protected message.' } });
+    assert.equal(h.idp.fetches - before, 1);
+  });
+});
+
+describe('a server started while the identity provider is down', () => {
+  it('starts, serves the anonymous, and verifies tokens once the provider is back', async () => {
+    const h = await startHarness({}, { fault: 'status-500' });
+    try {
+      assert.equal((await h.graphql('{ publicMessage { text } }')).status, 200);
+      h.idp.fault = 'ok';
+      const { body } = await h.graphql('{ protectedMessage { text } }', await h.token());
+      assert.deepEqual(body.data, { protectedMessage: { text: 'This is a protected message.' } });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { finished, freePort, logLine, runScript } from '../helpers/process.js';
+
+async function query(port: number, token: string, source: string) {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: source }),
+  });
+  return (await response.json()) as { data: Record<string, unknown>; errors?: Array<{ extensions: { code: string } }> };
+}
+
+async function token(port: number, ...args: string[]): Promise<string> {
+  const { code, stdout } = await finished(runScript('src/dev/token-cli.ts', args, { PORT: String(port) }));
+  assert.equal(code, 0);
+  return stdout.trim().split('\n').at(-1)!;
+}
+
+describe('the server process', () => {
+  it('runs on its embedded issuer without a tenant, honours `npm run token`, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const server = runScript('src/main.ts', [], { PORT: String(port) });
+    const exit = finished(server);
+    try {
+      const warning = await logLine(server, /DEVELOPMENT MODE/);
+      assert.match(String(warning['issuer']), /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      await logLine(server, /listening/);
+
+      const admin = await query(port, await token(port, '--permissions', 'read:admin-messages'), '{ adminMessage { text } }');
+      assert.deepEqual(admin.data, { adminMessage: { text: 'This is an admin message.' } });
+
+      const plain = await query(port, await token(port), '{ adminMessage { text } }');
+      assert.equal(plain.errors?.[0]?.extensions.code, 'FORBIDDEN');
+    } finally {
+      server.kill('SIGTERM');
+    }
+    const { code, stdout } = await exit;
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /shutting down/);
+  });
+
+  it('refuses to start in production without a tenant, naming the variables', async () => {
+    const { code, stderr } = await finished(runScript('src/main.ts', [], { NODE_ENV: 'production', PORT: '0' }));
+    assert.equal(code, 1);
+    assert.equal(stderr.trim().split('\n').length, 1);
+    assert.match(stderr, /AUTH0_DOMAIN and AUTH0_AUDIENCE/);
+  });
+
+  it('stops with one line naming a bad variable', async () => {
+    const { code, stderr } = await finished(runScript('src/main.ts', [], { PORT: 'eighty' }));
+    assert.equal(code, 1);
+    assert.equal(stderr.trim(), 'Invalid configuration: PORT must be a whole number from 0 to 65535, got "eighty"');
+  });
+
+  it('tells how to start the server when `npm run token` finds none', async () => {
+    const { code, stderr } = await finished(runScript('src/dev/token-cli.ts', [], { PORT: String(await freePort()) }));
+    assert.equal(code, 1);
+    assert.match(stderr, /Start the server first/);
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, DEFAULT_AUDIENCE, loadConfig } from '../../src/config.js';
+
+const tenant = { AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: 'https://api.example.com' };
+
+function failsOn(env: Record<string, string>, variable: string) {
+  assert.throws(() => loadConfig(env), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.equal(error.variable, variable);
+    assert.match(error.message, new RegExp(`^Invalid configuration: ${variable} `));
+    assert.doesNotMatch(error.message, /\n/);
+    return true;
+  });
+}
+
+describe('loadConfig', () => {
+  it('defaults to the seed values and the embedded issuer outside production', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 6060);
+    assert.equal(config.clientOriginUrl, 'http://localhost:4040');
+    assert.deepEqual(config.issuer, { embedded: true, audience: DEFAULT_AUDIENCE });
+    assert.equal(config.production, false);
+    assert.equal(config.introspection, true);
+  });
+
+  it('derives issuer and key set from AUTH0_DOMAIN like the seed', () => {
+    const { issuer } = loadConfig(tenant);
+    assert.ok(!('embedded' in issuer));
+    assert.equal(issuer.issuer, 'https://tenant.eu.auth0.com/');
+    assert.equal(issuer.jwksUri.href, 'https://tenant.eu.auth0.com/.well-known/jwks.json');
+    assert.equal(issuer.audience, 'https://api.example.com');
+  });
+
+  it('takes a full issuer URL from AUTH0_ISSUER_BASE_URL, over the domain', () => {
+    const { issuer } = loadConfig({ ...tenant, AUTH0_ISSUER_BASE_URL: 'http://127.0.0.1:8080/' });
+    assert.ok(!('embedded' in issuer));
+    assert.equal(issuer.issuer, 'http://127.0.0.1:8080/');
+    assert.equal(issuer.jwksUri.href, 'http://127.0.0.1:8080/.well-known/jwks.json');
+  });
+
+  it('keeps an issuer without a trailing slash exact, and finds its key set under it', () => {
+    const { issuer } = loadConfig({ AUTH0_AUDIENCE: 'a', AUTH0_ISSUER_BASE_URL: 'https://id.example.com/realms/x' });
+    assert.ok(!('embedded' in issuer));
+    assert.equal(issuer.issuer, 'https://id.example.com/realms/x');
+    assert.equal(issuer.jwksUri.href, 'https://id.example.com/realms/x/.well-known/jwks.json');
+  });
+
+  it('refuses to start in production without a tenant, naming AUTH0_DOMAIN and AUTH0_AUDIENCE', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /AUTH0_DOMAIN and AUTH0_AUDIENCE/);
+  });
+
+  it('reads the switches', () => {
+    const config = loadConfig({ ...tenant, NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'false', PORT: '0' });
+    assert.equal(config.production, true);
+    assert.equal(config.introspection, false);
+    assert.equal(config.port, 0);
+  });
+
+  const bad: Array<[string, Record<string, string>]> = [
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '-1' }],
+    ['CLIENT_ORIGIN_URL', { CLIENT_ORIGIN_URL: 'localhost:4040' }],
+    ['CLIENT_ORIGIN_URL', { CLIENT_ORIGIN_URL: 'http://localhost:4040/app' }],
+    ['AUTH0_AUDIENCE', { AUTH0_DOMAIN: 'tenant.auth0.com' }],
+    ['AUTH0_DOMAIN', { ...tenant, AUTH0_DOMAIN: 'https://tenant.auth0.com/' }],
+    ['AUTH0_DOMAIN', { ...tenant, AUTH0_DOMAIN: 'tenant.auth0.com/evil' }],
+    ['AUTH0_ISSUER_BASE_URL', { ...tenant, AUTH0_ISSUER_BASE_URL: 'http://idp.example.com/' }],
+    ['AUTH0_ISSUER_BASE_URL', { ...tenant, AUTH0_ISSUER_BASE_URL: 'not a url' }],
+    ['AUTH0_ISSUER_BASE_URL', { ...tenant, AUTH0_ISSUER_BASE_URL: 'https://idp.example.com/?x=1' }],
+    ['GRAPHQL_INTROSPECTION', { GRAPHQL_INTROSPECTION: 'maybe' }],
+    ['JWKS_TIMEOUT_MS', { JWKS_TIMEOUT_MS: '30000' }],
+    ['TOKEN_CACHE_SIZE', { TOKEN_CACHE_SIZE: '1e3' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ];
+  for (const [variable, env] of bad) {
+    it(`names ${variable} when it is ${JSON.stringify(Object.values(env).at(-1))}`, () => failsOn(env, variable));
+  }
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { graphql, type GraphQLSchema } from 'graphql';
+import type { Principal } from '../../src/auth/principal.js';
+import { authDirectiveTransformer } from '../../src/directives/auth.js';
+import { hasPermissionDirectiveTransformer } from '../../src/directives/has-permission.js';
+import { buildSchema } from '../../src/graphql/schema.js';
+
+function principal(...permissions: string[]): Principal {
+  return { subject: 'auth0|u', permissions: new Set(permissions), expiresAt: Infinity, notBefore: undefined };
+}
+
+async function run(schema: GraphQLSchema, source: string, who: Principal | null) {
+  const result = await graphql({ schema, source, contextValue: { principal: who } });
+  const errors = (result.errors ?? []).map((e) => ({ path: e.path?.join('.'), code: e.extensions['code'], message: e.message }));
+  return { data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null, errors };
+}
+
+const schema = buildSchema();
+const ALL = '{ publicMessage { text } protectedMessage { text } adminMessage { text } }';
+
+describe('directives on the project schema', () => {
+  it('lets anyone read publicMessage and denies the guarded fields to the anonymous, field by field', async () => {
+    const { data, errors } = await run(schema, ALL, null);
+    assert.deepEqual(data, { publicMessage: { text: 'This is a public message.' }, protectedMessage: null, adminMessage: null });
+    assert.deepEqual(errors, [
+      { path: 'protectedMessage', code: 'UNAUTHENTICATED', message: 'Requires authentication' },
+      { path: 'adminMessage', code: 'UNAUTHENTICATED', message: 'Requires authentication' },
+    ]);
+  });
+
+  it('lets any principal read protectedMessage, and refuses adminMessage without the permission', async () => {
+    const { data, errors } = await run(schema, ALL, principal('read:messages'));
+    assert.deepEqual(data?.['protectedMessage'], { text: 'This is a protected message.' });
+    assert.equal(data?.['adminMessage'], null);
+    assert.deepEqual(errors, [{ path: 'adminMessage', code: 'FORBIDDEN', message: 'Permission denied' }]);
+  });
+
+  it('gives everything to a principal with read:admin-messages', async () => {
+    const { data, errors } = await run(schema, ALL, principal('read:admin-messages'));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(data?.['adminMessage'], { text: 'This is an admin message.' });
+  });
+
+  it('matches permissions exactly and case-sensitively', async () => {
+    for (const near of ['READ:ADMIN-MESSAGES', 'read:admin-messages ', 'read:admin-message', 'read:admin-messages:x', '*']) {
+      const { errors } = await run(schema, '{ adminMessage { text } }', principal(near));
+      assert.equal(errors[0]?.code, 'FORBIDDEN', near);
+    }
+  });
+
+  it('cannot be walked around with aliases, fragments or inline fragments', async () => {
+    const query = `
+      query { a: adminMessage { text } ...F ... on Query { c: adminMessage { text } } }
+      fragment F on Query { b: adminMessage { text } }`;
+    const { data, errors } = await run(schema, query, principal('read:messages'));
+    assert.deepEqual(data, { a: null, b: null, c: null });
+    assert.deepEqual(errors.map((e) => e.code), ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+  });
+});
+
+describe('directives on a type', () => {
+  const typeDefs = /* GraphQL */ `
+    directive @auth on OBJECT | FIELD_DEFINITION
+    directive @hasPermission(name: String!) on OBJECT | FIELD_DEFINITION
+    type Stats @hasPermission(name: "read:stats") { users: Int  secrets: Int @hasPermission(name: "read:secrets") }
+    type Profile @auth { name: String }
+    type Query { stats: Stats  profile: Profile }
+  `;
+  const typed = hasPermissionDirectiveTransformer(
+    authDirectiveTransformer(
+      makeExecutableSchema({
+        typeDefs,
+        resolvers: { Query: { stats: () => ({ users: 3, secrets: 42 }), profile: () => ({ name: 'Ada' }) } },
+      }),
+    ),
+  );
+
+  it('guards every field of a type that carries the directive', async () => {
+    const anonymous = await run(typed, '{ profile { name } }', null);
+    assert.deepEqual(anonymous.data, { profile: { name: null } });
+    assert.equal(anonymous.errors[0]?.code, 'UNAUTHENTICATED');
+    const signedIn = await run(typed, '{ profile { name } }', principal());
+    assert.deepEqual(signedIn.data, { profile: { name: 'Ada' } });
+  });
+
+  it("combines a type's rule and a field's rule with AND", async () => {
+    const onlyField = await run(typed, '{ stats { users secrets } }', principal('read:secrets'));
+    assert.deepEqual(onlyField.data, { stats: { users: null, secrets: null } });
+    const onlyType = await run(typed, '{ stats { users secrets } }', principal('read:stats'));
+    assert.deepEqual(onlyType.data, { stats: { users: 3, secrets: null } });
+    const both = await run(typed, '{ stats { users secrets } }', principal('read:stats', 'read:secrets'));
+    assert.deepEqual(both.data, { stats: { users: 3, secrets: 42 } });
+  });
+});
