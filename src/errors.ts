@@ -67,10 +67,23 @@ export function authFailureError(failure: AuthFailure): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status: httpStatusOf[code], headers } } });
 }
 
-/** A field-level denial: the field resolves to null with this error, the rest of the response stands. */
-export function fieldDenial(code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN): GraphQLError {
-  const message = code === ErrorCode.FORBIDDEN ? Message.PERMISSION_DENIED : Message.REQUIRES_AUTHENTICATION;
-  return new GraphQLError(message, { extensions: { code } });
+/**
+ * A field-level denial: the field resolves to null with this error, the rest of the response stands.
+ * It also records what was checked, for audit logs and explanations; only `code` is sent to clients.
+ */
+export class AccessDeniedError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN,
+    /** The guarded field, as its schema coordinate `Type.field`. */
+    readonly field: string,
+    /** Permissions the field needs (empty for `@auth`), and those the principal lacks. */
+    readonly required: readonly string[] = [],
+    readonly missing: readonly string[] = [],
+  ) {
+    super(code === ErrorCode.FORBIDDEN ? Message.PERMISSION_DENIED : Message.REQUIRES_AUTHENTICATION, {
+      extensions: { code },
+    });
+  }
 }
 
 /** Reads the code of a formatted or live GraphQL error, falling back to an internal error. */
