@@ -34,7 +34,7 @@ export const BODY_LIMIT = '100kb';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
 export async function buildApp({ config, logger, mintToken }: AppOptions): Promise<App> {
-  const verifier = createVerifier({ ...config.issuer, cacheSize: config.tokenCacheSize, keySet: config.keySet });
+  const verifier = createVerifier({ ...config.issuer, cacheSize: config.tokenCacheSize, keySet: config.keySet, permissionsClaim: config.permissionsClaim });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
