@@ -23,7 +23,7 @@ export interface AccessRule {
   access: 'public' | 'authenticated' | 'permissions';
   /** Every one of these is needed (AND); empty unless `access` is `permissions`. */
   permissions: string[];
-  /** The coordinates whose directives make up the rule. */
+  /** The coordinates whose directives make up the rule, `@public` included. */
   from: string[];
 }
 
@@ -57,11 +57,12 @@ export function accessRuleOf(schema: GraphQLSchema, typeName: string, fieldName:
   const auth = directiveUses(schema, typeName, fieldName, AccessDirective.AUTH);
   const permissionUses = directiveUses(schema, typeName, fieldName, AccessDirective.HAS_PERMISSION);
   const permissions = permissionNames(permissionUses.map((use) => use.args));
+  const declaredPublic = directiveUses(schema, typeName, fieldName, AccessDirective.PUBLIC);
   return {
     field: `${typeName}.${fieldName}`,
     access: permissions.length > 0 ? 'permissions' : auth.length > 0 ? 'authenticated' : 'public',
     permissions,
-    from: [...new Set([...auth, ...permissionUses].map((use) => use.at))],
+    from: [...new Set([...auth, ...permissionUses, ...declaredPublic].map((use) => use.at))],
   };
 }
 
