@@ -23,7 +23,7 @@ export interface AccessRule {
   access: 'public' | 'authenticated' | 'permissions';
   /** Every one of these is needed (AND); empty unless `access` is `permissions`. */
   permissions: string[];
-  /** The coordinates whose directives make up the rule, `@public` included. */
+  /** The coordinates whose directives make up the rule; for a public field, those that say `@public`. */
   from: string[];
 }
 
@@ -58,12 +58,9 @@ export function accessRuleOf(schema: GraphQLSchema, typeName: string, fieldName:
   const permissionUses = directiveUses(schema, typeName, fieldName, AccessDirective.HAS_PERMISSION);
   const permissions = permissionNames(permissionUses.map((use) => use.args));
   const declaredPublic = directiveUses(schema, typeName, fieldName, AccessDirective.PUBLIC);
-  return {
-    field: `${typeName}.${fieldName}`,
-    access: permissions.length > 0 ? 'permissions' : auth.length > 0 ? 'authenticated' : 'public',
-    permissions,
-    from: [...new Set([...auth, ...permissionUses, ...declaredPublic].map((use) => use.at))],
-  };
+  const access = permissions.length > 0 ? 'permissions' : auth.length > 0 ? 'authenticated' : 'public';
+  const sources = access === 'public' ? declaredPublic : [...auth, ...permissionUses];
+  return { field: `${typeName}.${fieldName}`, access, permissions, from: [...new Set(sources.map((use) => use.at))] };
 }
 
 /** The effective rule of every field of every object type, in schema order: the access matrix. */

@@ -15,55 +15,6 @@ export type Scalars = {
   Float: { input: number; output: number; }
 };
 
-/** Figures for administrators: every field needs `read:admin-stats`. */
-export type AdminStats = Report & {
-  __typename?: 'AdminStats';
-  /** Needs both permissions: a field can tighten its type's rule, never loosen it. */
-  adminMessageCount?: Maybe<Scalars['Int']['output']>;
-  owner?: Maybe<Scalars['String']['output']>;
-  title?: Maybe<Scalars['String']['output']>;
-  uptimeSeconds?: Maybe<Scalars['Int']['output']>;
-};
-
-/** What the home page features: a message or the admin figures. */
-export type Featured = AdminStats | Message;
-
-export type Message = {
-  __typename?: 'Message';
-  text: Scalars['String']['output'];
-};
-
-/** How many messages there are; readable by anyone but its owner. */
-export type MessageReport = Report & {
-  __typename?: 'MessageReport';
-  messageCount?: Maybe<Scalars['Int']['output']>;
-  owner?: Maybe<Scalars['String']['output']>;
-  title?: Maybe<Scalars['String']['output']>;
-};
-
-export type Query = {
-  __typename?: 'Query';
-  /** Needs the `read:admin-messages` permission. Nullable for the same reason. */
-  adminMessage?: Maybe<Message>;
-  /** The featured items; an AdminStats among them keeps its rule when reached through the union. */
-  featured: Array<Featured>;
-  /** Needs a valid access token. Nullable so that a denial leaves the rest of the response intact. */
-  protectedMessage?: Maybe<Message>;
-  /** Readable by anyone. */
-  publicMessage: Message;
-  /** Every report, readable by anyone; each report's fields are guarded by its own type's rules. */
-  reports: Array<Report>;
-};
-
-/**
- * Something the dashboard lists. Its `owner` needs a token on every implementation, and each
- * implementing type's own rules apply whichever way a report is reached.
- */
-export type Report = {
-  owner?: Maybe<Scalars['String']['output']>;
-  title?: Maybe<Scalars['String']['output']>;
-};
-
 export type AllMessagesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
