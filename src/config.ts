@@ -37,7 +37,13 @@ export interface Config {
   };
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** Where a token's permissions are read from: the Auth0 RBAC array or the OAuth 2 `scope` string, never both. */
+  permissionsClaim: PermissionsClaim;
+  /** True refuses to build a schema with a root field that has neither a rule nor an explicit `@public`. */
+  denyByDefault: boolean;
 }
+
+export type PermissionsClaim = 'permissions' | 'scope';
 
 /** The configuration once the embedded development issuer, if any, is running. */
 export type ResolvedConfig = Config & { issuer: IssuerConfig };
@@ -77,6 +83,8 @@ export function loadConfig(env: Env): Config {
       retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, 0, 60_000),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    permissionsClaim: oneOf(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], 'permissions') as PermissionsClaim,
+    denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
   };
 }
 

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import type { PermissionsClaim } from '../config.js';
 
 /** Who made a request, as proven by a verified access token. */
 export interface Principal {
@@ -14,19 +15,25 @@ export interface Principal {
 const NO_PERMISSIONS: ReadonlySet<string> = new Set();
 
 /**
+ * Reads the permissions from the one claim configured, never from both: a token's `scope` and its
+ * RBAC `permissions` can be granted by different policies, and merging them would widen either.
+ *
  * Auth0 RBAC puts permissions in a `permissions` array of strings. Anything else, a string,
  * an object, null or an array with a non-string in it, grants nothing rather than failing.
+ * OAuth 2 puts them in `scope`, one string of space-separated names (RFC 6749 §3.3); anything
+ * but a string grants nothing.
  */
-export function permissionsOf(claims: JWTPayload): ReadonlySet<string> {
-  const value = claims['permissions'];
+export function permissionsOf(claims: JWTPayload, claim: PermissionsClaim = 'permissions'): ReadonlySet<string> {
+  const value = claims[claim];
+  if (claim === 'scope') return typeof value === 'string' ? new Set(value.split(' ').filter(Boolean)) : NO_PERMISSIONS;
   if (!Array.isArray(value) || !value.every((p): p is string => typeof p === 'string')) return NO_PERMISSIONS;
   return new Set(value);
 }
 
-export function principalFrom(claims: JWTPayload): Principal {
+export function principalFrom(claims: JWTPayload, claim: PermissionsClaim = 'permissions'): Principal {
   return {
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-    permissions: permissionsOf(claims),
+    permissions: permissionsOf(claims, claim),
     // `exp` is a required claim, so verification guarantees it is a number.
     expiresAt: claims.exp!,
     notBefore: claims.nbf,

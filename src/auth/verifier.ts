@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { IssuerConfig } from '../config.js';
+import type { IssuerConfig, PermissionsClaim } from '../config.js';
 import { RemoteKeySet, type KeySetOptions } from './key-set.js';
 import { principalFrom, type Principal } from './principal.js';
 
@@ -16,6 +16,8 @@ export interface VerifierOptions extends IssuerConfig {
   cacheSize: number;
   /** Key-set fetching; the URL comes from `jwksUri`. */
   keySet?: Omit<KeySetOptions, 'url' | 'onChange'>;
+  /** The claim that grants permissions; `permissions` (Auth0 RBAC) unless told otherwise. */
+  permissionsClaim?: PermissionsClaim;
 }
 
 export interface Verifier {
@@ -53,7 +55,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifyWithKeys(token: string): Promise<Principal> {
     try {
       const { payload } = await jwtVerify(token, keySet.getKey, verifyOptions);
-      return principalFrom(payload);
+      return principalFrom(payload, options.permissionsClaim);
     } catch (error) {
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code, { cause: error });
       throw error;

@@ -1,6 +1,7 @@
-import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLError, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
+import { directiveUses } from './access-rule.js';
 
 /** Decides one request's access to one field: an error denies it, undefined lets it resolve. */
 export type Guard = (context: RequestContext) => GraphQLError | undefined;
@@ -9,10 +10,11 @@ export type Guard = (context: RequestContext) => GraphQLError | undefined;
 export type DirectiveUses = ReadonlyArray<Record<string, unknown>>;
 
 /**
- * Wraps the resolver of every object field that a directive applies to, on the field itself or on
- * its type. `makeGuard` runs once per guarded field when the schema is built, so a request pays
- * for the check only. Guarding the resolver rather than the operation means aliases, fragments and
- * repeated selections all pass through the same check.
+ * Wraps the resolver of every object field that a directive applies to: on the field itself, on
+ * its type, or on an interface the type implements or that interface's field. `makeGuard` runs
+ * once per guarded field when the schema is built, so a request pays for the check only. Guarding
+ * the resolver rather than the operation means aliases, fragments, interfaces and unions all pass
+ * through the same check.
  */
 export function guardFields(
   schema: GraphQLSchema,
@@ -21,10 +23,7 @@ export function guardFields(
 ): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const uses = [
-        ...(getDirective(schema, schema.getType(typeName)!, directiveName) ?? []),
-        ...(getDirective(schema, fieldConfig, directiveName) ?? []),
-      ];
+      const uses = directiveUses(schema, typeName, fieldName, directiveName).map((use) => use.args);
       if (uses.length === 0) return fieldConfig;
       const guard = makeGuard(uses, `${typeName}.${fieldName}`);
       const resolve = fieldConfig.resolve ?? defaultFieldResolver;

@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { AccessDeniedError, ErrorCode } from '../errors.js';
+import { permissionNames } from './access-rule.js';
 import { guardFields, type Guard } from './guard-fields.js';
 
 /** A guard that needs every one of `required` (AND), as granted by the token's permissions. */
@@ -11,12 +12,12 @@ export function requirePermissions(required: readonly string[], coordinate: stri
   };
 }
 
-/** `@hasPermission(name)`: the field needs a token whose permissions include `name`. */
+/**
+ * `@hasPermission(name)`: the field needs a token whose permissions include `name`; with several
+ * uses (repeated, or inherited from its type and interfaces), every one of them.
+ */
 export function hasPermissionDirectiveTransformer(schema: GraphQLSchema, directiveName = 'hasPermission'): GraphQLSchema {
   return guardFields(schema, directiveName, (uses, coordinate) =>
-    requirePermissions(
-      uses.map((use) => String(use['name'])),
-      coordinate,
-    ),
+    requirePermissions(permissionNames(uses), coordinate),
   );
 }

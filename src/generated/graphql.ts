@@ -12,19 +12,53 @@ export type Scalars = {
   Float: { input: number; output: number; }
 };
 
+/** Figures for administrators: every field needs `read:admin-stats`. */
+export type AdminStats = Report & {
+  __typename?: 'AdminStats';
+  /** Needs both permissions: a field can tighten its type's rule, never loosen it. */
+  adminMessageCount?: Maybe<Scalars['Int']['output']>;
+  owner?: Maybe<Scalars['String']['output']>;
+  title?: Maybe<Scalars['String']['output']>;
+  uptimeSeconds?: Maybe<Scalars['Int']['output']>;
+};
+
+/** What the home page features: a message or the admin figures. */
+export type Featured = AdminStats | Message;
+
 export type Message = {
   __typename?: 'Message';
   text: Scalars['String']['output'];
+};
+
+/** How many messages there are; readable by anyone but its owner. */
+export type MessageReport = Report & {
+  __typename?: 'MessageReport';
+  messageCount?: Maybe<Scalars['Int']['output']>;
+  owner?: Maybe<Scalars['String']['output']>;
+  title?: Maybe<Scalars['String']['output']>;
 };
 
 export type Query = {
   __typename?: 'Query';
   /** Needs the `read:admin-messages` permission. Nullable for the same reason. */
   adminMessage?: Maybe<Message>;
+  /** The featured items; an AdminStats among them keeps its rule when reached through the union. */
+  featured: Array<Featured>;
   /** Needs a valid access token. Nullable so that a denial leaves the rest of the response intact. */
   protectedMessage?: Maybe<Message>;
   /** Readable by anyone. */
   publicMessage: Message;
+  /** Every report, readable by anyone; each report's fields are guarded by its own type's rules. */
+  reports: Array<Report>;
+};
+
+/**
+ * Something the dashboard lists. Its `owner` needs a token on every implementation, and each
+ * implementing type's own rules apply whichever way a report is reached.
+ */
+export type Report = {
+  owner?: Maybe<Scalars['String']['output']>;
+  title?: Maybe<Scalars['String']['output']>;
 };
 
 
@@ -96,21 +130,45 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  Featured:
+    | ( AdminStats )
+    | ( Message )
+  ;
+};
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Report:
+    | ( AdminStats )
+    | ( MessageReport )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AdminStats: ResolverTypeWrapper<AdminStats>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Featured: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Featured']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Message: ResolverTypeWrapper<Message>;
+  MessageReport: ResolverTypeWrapper<MessageReport>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Report: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Report']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AdminStats: AdminStats;
   Boolean: Scalars['Boolean']['output'];
+  Featured: ResolversUnionTypes<ResolversParentTypes>['Featured'];
+  Int: Scalars['Int']['output'];
   Message: Message;
+  MessageReport: MessageReport;
   Query: Record<PropertyKey, never>;
+  Report: ResolversInterfaceTypes<ResolversParentTypes>['Report'];
   String: Scalars['String']['output'];
 };
 
@@ -124,22 +182,64 @@ export type HasPermissionDirectiveArgs = {
 
 export type HasPermissionDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = HasPermissionDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type KnownPermissionsDirectiveArgs = {
+  names: Array<Scalars['String']['input']>;
+};
+
+export type KnownPermissionsDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = KnownPermissionsDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type PublicDirectiveArgs = { };
+
+export type PublicDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AdminStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdminStats'] = ResolversParentTypes['AdminStats']> = {
+  adminMessageCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  uptimeSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FeaturedResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Featured'] = ResolversParentTypes['Featured']> = {
+  __resolveType: TypeResolveFn<'AdminStats' | 'Message', ParentType, ContextType>;
+};
+
 export type MessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message']> = {
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MessageReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MessageReport'] = ResolversParentTypes['MessageReport']> = {
+  messageCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   adminMessage?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  featured?: Resolver<Array<ResolversTypes['Featured']>, ParentType, ContextType>;
   protectedMessage?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
   publicMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
+  reports?: Resolver<Array<ResolversTypes['Report']>, ParentType, ContextType>;
+};
+
+export type ReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
+  __resolveType: TypeResolveFn<'AdminStats' | 'MessageReport', ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  AdminStats?: AdminStatsResolvers<ContextType>;
+  Featured?: FeaturedResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
+  MessageReport?: MessageReportResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Report?: ReportResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = RequestContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
   hasPermission?: HasPermissionDirectiveResolver<any, any, ContextType>;
+  knownPermissions?: KnownPermissionsDirectiveResolver<any, any, ContextType>;
+  public?: PublicDirectiveResolver<any, any, ContextType>;
 };

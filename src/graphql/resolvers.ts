@@ -7,10 +7,29 @@ export const MessageText = {
   admin: 'This is an admin message.',
 } as const;
 
+/** The owner named on reports; reading it needs a token, as the `Report` interface says. */
+export const REPORT_OWNER = 'messages-team';
+
+function messageReport() {
+  return { __typename: 'MessageReport' as const, title: 'Messages', owner: REPORT_OWNER, messageCount: Object.keys(MessageText).length };
+}
+
+function adminStats() {
+  return {
+    __typename: 'AdminStats' as const,
+    title: 'Administration',
+    owner: REPORT_OWNER,
+    uptimeSeconds: Math.floor(process.uptime()),
+    adminMessageCount: 1,
+  };
+}
+
 export const resolvers: Resolvers = {
   Query: {
     publicMessage: () => ({ text: MessageText.public }),
     protectedMessage: () => ({ text: MessageText.protected }),
     adminMessage: () => ({ text: MessageText.admin }),
+    reports: () => [messageReport(), adminStats()],
+    featured: () => [{ __typename: 'Message', text: MessageText.public }, adminStats()],
   },
 };

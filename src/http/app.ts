@@ -13,6 +13,7 @@ import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
+import { schemaRoute } from './schema-route.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -34,18 +35,19 @@ export const BODY_LIMIT = '100kb';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
 export async function buildApp({ config, logger, mintToken }: AppOptions): Promise<App> {
-  const verifier = createVerifier({ ...config.issuer, cacheSize: config.tokenCacheSize, keySet: config.keySet });
+  const verifier = createVerifier({ ...config.issuer, cacheSize: config.tokenCacheSize, keySet: config.keySet, permissionsClaim: config.permissionsClaim });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
+  const schema = buildSchema(undefined, { denyByDefault: config.denyByDefault });
 
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema,
     introspection: config.introspection,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
-    formatError: createFormatError(logger),
+    formatError: createFormatError(logger, { explainDenials: !config.production }),
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
@@ -66,6 +68,8 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
     expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
   );
   if (mintToken) app.get('/dev/token', corsPolicy, devTokenRoute(mintToken));
+  // The SDL discloses what introspection does and more, so it follows the same switch.
+  if (config.introspection) app.get('/schema.graphql', corsPolicy, schemaRoute(schema));
   app.use(notFound);
   app.use(errorHandler(logger));
 
