@@ -1,8 +1,7 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import cors from 'cors';
 import express from 'express';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
@@ -11,8 +10,11 @@ import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { corsPolicy } from './cors-policy.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
+import { restRouter } from './rest.js';
+import { landingPageSecurityPolicy, securityHeaders } from './security-headers.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -38,9 +40,11 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
+  // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
+  const schema = buildSchema();
 
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema,
     introspection: config.introspection,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
@@ -49,6 +53,8 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
+      // Every response carries the seed's `cache-control`; Apollo would replace it with `no-store`.
+      ApolloServerPluginCacheControlDisabled(),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -58,14 +64,16 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
 
   const app = express();
   app.disable('x-powered-by');
-  const corsPolicy = cors({ origin: config.clientOriginUrl, maxAge: 86_400 });
+  app.use(securityHeaders());
+  app.use('/api/messages', restRouter({ schema, buildContext, cors: corsPolicy(config.clientOriginUrl, ['GET']) }));
   app.use(
     '/graphql',
-    corsPolicy,
+    corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
+    ...(config.production ? [] : [landingPageSecurityPolicy()]),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
   );
-  if (mintToken) app.get('/dev/token', corsPolicy, devTokenRoute(mintToken));
+  if (mintToken) app.get('/dev/token', corsPolicy(config.clientOriginUrl, ['GET']), devTokenRoute(mintToken));
   app.use(notFound);
   app.use(errorHandler(logger));
 
