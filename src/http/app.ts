@@ -66,7 +66,8 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.use('/api/messages', restRouter({ schema, buildContext, cors: corsPolicy(config.clientOriginUrl, ['GET']) }));
-  app.use(
+  // `all`, not `use`: only `/graphql` itself is the endpoint, `/graphql/anything` is a 404.
+  app.all(
     '/graphql',
     corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
     ...(config.production ? [] : [landingPageSecurityPolicy()]),

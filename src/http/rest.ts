@@ -18,7 +18,7 @@ export interface RestOptions {
   /** The executable schema Apollo serves, so the directives decide here exactly as there. */
   schema: GraphQLSchema;
   buildContext: ContextBuilder;
-  /** The CORS policy of these routes, applied to preflights and to every answer. */
+  /** The CORS policy of these routes, for their preflights and every answer; other paths get none. */
   cors: RequestHandler;
 }
 
@@ -29,10 +29,10 @@ export interface RestOptions {
  */
 export function restRouter({ schema, buildContext, cors }: RestOptions): express.Router {
   const router = express.Router();
-  router.use(cors);
   for (const [path, query] of Object.entries(queries)) {
     router
       .route(path)
+      .all(cors)
       .get(runQuery(schema, parseAndValidate(schema, query), buildContext))
       .all(methodNotAllowed(['GET', 'HEAD']));
   }
