@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { ConfigError, loadConfigFromProcess, type Config } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 
 const SPA_DIR = fileURLToPath(new URL('../examples/spa/', import.meta.url));
 
@@ -36,14 +36,7 @@ export async function serveSpa(host: string, port: number): Promise<SpaServer> {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfigFromProcess();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const client = new URL(config.clientOriginUrl);
   await serveSpa(client.hostname.replace(/^\[(.*)\]$/, '$1'), Number(client.port || 80));
   const page = `${config.clientOriginUrl}/?api=${encodeURIComponent(`http://localhost:${config.port}`)}`;
