@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { serveSpa, type SpaServer } from '../../scripts/serve-spa.js';
 import { callAll, launchChromium } from '../helpers/browser.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
-import { freePort, logLine, runScript } from '../helpers/process.js';
+import { finished, freePort, logLine, runScript } from '../helpers/process.js';
 
 const TEXT = {
   public: { text: 'This is a public message.' },
@@ -92,7 +92,8 @@ describe('the example SPA against the development server', () => {
   it('fills its token from the embedded issuer, and reads everything with it', async () => {
     const spa = await serveSpa('127.0.0.1', 0);
     const port = await freePort();
-    const server = runScript('src/main.ts', [], { PORT: String(port), CLIENT_ORIGIN_URL: spa.origin, LOG_LEVEL: 'info' });
+    const server = runScript('src/main.ts', [], { PORT: String(port), CLIENT_ORIGIN_URL: spa.origin });
+    const exit = finished(server);
     const browser = await launchChromium();
     try {
       await logLine(server, /listening/);
@@ -109,6 +110,7 @@ describe('the example SPA against the development server', () => {
     } finally {
       await browser.close();
       server.kill('SIGTERM');
+      await exit;
       await spa.close();
     }
   });
