@@ -178,3 +178,14 @@ export function loadConfigFromProcess(envFile = '.env'): Config {
   }
   return loadConfig(process.env);
 }
+
+/** For entry points: the configuration, or its one-line error on stderr and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfigFromProcess();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

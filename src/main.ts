@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { ConfigError, loadConfigFromProcess, type Config, type ResolvedConfig } from './config.js';
+import { loadConfigOrExit, type ResolvedConfig } from './config.js';
 import type { DevIssuer } from './dev/dev-issuer.js';
 import { buildApp } from './http/app.js';
 
@@ -10,14 +10,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 /** The one place that reads the environment, listens on a port and handles signals. */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfigFromProcess();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
 
   let devIssuer: DevIssuer | undefined;

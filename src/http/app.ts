@@ -1,8 +1,7 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import cors from 'cors';
 import express from 'express';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
@@ -11,9 +10,12 @@ import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { corsPolicy } from './cors-policy.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
+import { restRouter } from './rest.js';
 import { schemaRoute } from './schema-route.js';
+import { landingPageSecurityPolicy, securityHeaders } from './security-headers.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -39,6 +41,7 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
+  // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
   const schema = buildSchema(undefined, { denyByDefault: config.denyByDefault });
 
   const apollo = new ApolloServer<RequestContext>({
@@ -51,6 +54,8 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
+      // Every response carries the seed's `cache-control`; Apollo would replace it with `no-store`.
+      ApolloServerPluginCacheControlDisabled(),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -60,16 +65,20 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
 
   const app = express();
   app.disable('x-powered-by');
-  const corsPolicy = cors({ origin: config.clientOriginUrl, maxAge: 86_400 });
-  app.use(
+  app.use(securityHeaders());
+  const readOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
+  app.use('/api/messages', restRouter({ schema, buildContext, cors: readOnlyCors }));
+  // `all`, not `use`: only `/graphql` itself is the endpoint, `/graphql/anything` is a 404.
+  app.all(
     '/graphql',
-    corsPolicy,
+    corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
+    ...(config.production ? [] : [landingPageSecurityPolicy()]),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
   );
-  if (mintToken) app.get('/dev/token', corsPolicy, devTokenRoute(mintToken));
+  if (mintToken) app.get('/dev/token', readOnlyCors, devTokenRoute(mintToken));
   // The SDL discloses what introspection does and more, so it follows the same switch.
-  if (config.introspection) app.get('/schema.graphql', corsPolicy, schemaRoute(schema));
+  if (config.introspection) app.get('/schema.graphql', readOnlyCors, schemaRoute(schema));
   app.use(notFound);
   app.use(errorHandler(logger));
 

@@ -10,6 +10,15 @@ export function sendError(res: Response, code: ErrorCode, message: string): void
 /** Unknown paths: the seed's JSON 404 rather than Express's HTML page. */
 export const notFound: RequestHandler = (_req, res) => sendError(res, ErrorCode.NOT_FOUND, Message.NOT_FOUND);
 
+/** Another method on a known path: the seed's JSON 405, with the `Allow` header RFC 9110 asks for. */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  const allow = allowed.join(', ');
+  return (_req, res) => {
+    res.setHeader('allow', allow);
+    sendError(res, ErrorCode.METHOD_NOT_ALLOWED, Message.METHOD_NOT_ALLOWED);
+  };
+}
+
 /** Errors raised by body parsing that a client caused, by the `type` body-parser gives them. */
 const clientErrors: Readonly<Record<string, [ErrorCode, string]>> = {
   'entity.parse.failed': [ErrorCode.BAD_REQUEST, 'Malformed JSON body'],

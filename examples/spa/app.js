@@ -1,0 +1,109 @@
+// An example browser client of the Hello World API: plain JavaScript, no build step, no library.
+// It calls the API the way the Auth0 "Hello World" samples do: `fetch` with a JSON content type
+// and a bearer token, and it shows each result, or the error's message, as JSON.
+
+const ADMIN_PERMISSION = 'read:admin-messages';
+
+const calls = [
+  { id: 'rest-public', kind: 'REST', title: 'GET /api/messages/public', run: () => callRest('/api/messages/public') },
+  { id: 'rest-protected', kind: 'REST', title: 'GET /api/messages/protected', run: () => callRest('/api/messages/protected') },
+  { id: 'rest-admin', kind: 'REST', title: 'GET /api/messages/admin', run: () => callRest('/api/messages/admin') },
+  { id: 'graphql-public', kind: 'GraphQL', title: '{ publicMessage { text } }', run: () => callGraphQL('publicMessage') },
+  { id: 'graphql-protected', kind: 'GraphQL', title: '{ protectedMessage { text } }', run: () => callGraphQL('protectedMessage') },
+  { id: 'graphql-admin', kind: 'GraphQL', title: '{ adminMessage { text } }', run: () => callGraphQL('adminMessage') },
+];
+
+const apiUrlField = document.querySelector('#api-url');
+const tokenField = document.querySelector('#token');
+const notice = document.querySelector('#notice');
+
+/** The API server: `?api=` when given, else where the samples expect it. */
+apiUrlField.value = new URLSearchParams(location.search).get('api') ?? 'http://localhost:6060';
+const apiUrl = () => apiUrlField.value.replace(/\/+$/, '');
+
+/** The token as typed or pasted, tolerating a leading `Bearer `. */
+const token = () => tokenField.value.trim().replace(/^Bearer\s+/i, '');
+
+function headers() {
+  return { 'content-type': 'application/json', ...(token() ? { authorization: `Bearer ${token()}` } : {}) };
+}
+
+/** A REST call: its body is the result on success, and carries the message on failure. */
+async function callRest(path) {
+  const response = await fetch(`${apiUrl()}${path}`, { headers: headers() });
+  const body = await response.json();
+  return { ok: response.ok, status: response.status, shown: response.ok ? body : { message: body.message } };
+}
+
+/** A GraphQL query: a denied field comes back as an error with a code, next to `data`. */
+async function callGraphQL(field) {
+  const response = await fetch(`${apiUrl()}/graphql`, {
+    method: 'POST',
+    headers: headers(),
+    body: JSON.stringify({ query: `{ ${field} { text } }` }),
+  });
+  const body = await response.json();
+  const error = body.errors?.[0];
+  if (error) return { ok: false, status: response.status, shown: { message: error.message, code: error.extensions?.code } };
+  return { ok: true, status: response.status, shown: body.data[field] };
+}
+
+function render() {
+  const template = document.querySelector('#result-template');
+  const results = document.querySelector('#results');
+  for (const call of calls) {
+    const card = template.content.firstElementChild.cloneNode(true);
+    card.dataset.call = call.id;
+    card.querySelector('.kind').textContent = call.kind;
+    card.querySelector('.title').textContent = call.title;
+    results.append(card);
+  }
+}
+
+function show(card, state, status, shown) {
+  card.dataset.state = state;
+  card.querySelector('.status').textContent = status;
+  card.querySelector('.body').textContent = JSON.stringify(shown, null, 2);
+}
+
+async function callAll() {
+  await Promise.all(
+    calls.map(async (call) => {
+      const card = document.querySelector(`[data-call="${call.id}"]`);
+      show(card, 'loading', '…', 'Loading…');
+      try {
+        const { ok, status, shown } = await call.run();
+        show(card, ok ? 'ok' : 'error', String(status), shown);
+      } catch (error) {
+        // A network failure, or a response the browser withheld because CORS did not allow it.
+        show(card, 'error', 'no response', { message: error.message });
+      }
+    }),
+  );
+}
+
+/**
+ * Takes a token from the API's embedded development issuer, which exists only when the API runs
+ * without a tenant, outside production. `onlyIfEmpty` keeps a token typed in the meantime.
+ */
+async function fillDevelopmentToken(permissions, { onlyIfEmpty = false } = {}) {
+  try {
+    const response = await fetch(`${apiUrl()}/dev/token?permissions=${encodeURIComponent(permissions.join(','))}`);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const { access_token: accessToken } = await response.json();
+    if (onlyIfEmpty && token()) return;
+    tokenField.value = accessToken;
+    notice.textContent = `Development token from the embedded issuer, ${permissions.length ? `with ${permissions.join(', ')}` : 'without permissions'}.`;
+  } catch {
+    if (!onlyIfEmpty) notice.textContent = `No development issuer at ${apiUrl()}: paste an access token instead.`;
+  }
+}
+
+render();
+document.querySelector('#settings').addEventListener('submit', (event) => {
+  event.preventDefault();
+  callAll();
+});
+document.querySelector('#dev-token-admin').addEventListener('click', () => fillDevelopmentToken([ADMIN_PERMISSION]));
+document.querySelector('#dev-token-user').addEventListener('click', () => fillDevelopmentToken([]));
+fillDevelopmentToken([ADMIN_PERMISSION], { onlyIfEmpty: true });

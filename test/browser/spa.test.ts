@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { serveSpa, type SpaServer } from '../../scripts/serve-spa.js';
+import { callAll, launchChromium } from '../helpers/browser.js';
+import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import { finished, freePort, logLine, runScript } from '../helpers/process.js';
+
+const TEXT = {
+  public: { text: 'This is a public message.' },
+  protected: { text: 'This is a protected message.' },
+  admin: { text: 'This is an admin message.' },
+};
+
+/** Everything the admin sees, on both APIs. */
+const ALL_SUCCEED = Object.fromEntries(
+  (['rest', 'graphql'] as const).flatMap((api) =>
+    (['public', 'protected', 'admin'] as const).map((level) => [`${api}-${level}`, { state: 'ok', status: '200', shown: TEXT[level] }]),
+  ),
+);
+
+describe('the example SPA in a real browser', () => {
+  let spa: SpaServer;
+  let stranger: SpaServer;
+  let h: Harness;
+  let browser: Browser;
+  const pages: Page[] = [];
+
+  /** A fresh page of the SPA served from `origin`, talking to the test API; console output is kept. */
+  async function open(origin: string, api = h.url): Promise<{ page: Page; console: string[] }> {
+    const page = await (await browser.newContext()).newPage();
+    pages.push(page);
+    const console: string[] = [];
+    page.on('console', (message) => console.push(message.text()));
+    await page.goto(`${origin}/?api=${encodeURIComponent(api)}`);
+    return { page, console };
+  }
+
+  before(async () => {
+    spa = await serveSpa('127.0.0.1', 0);
+    stranger = await serveSpa('127.0.0.1', 0);
+    h = await startHarness({ CLIENT_ORIGIN_URL: spa.origin });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser.close();
+    await h.close();
+    await spa.close();
+    await stranger.close();
+  });
+
+  it('renders the public, protected and admin results of REST and GraphQL with an admin token', async () => {
+    const { page } = await open(spa.origin);
+    await page.fill('#token', await h.token({ permissions: [ADMIN] }));
+    assert.deepEqual(await callAll(page), ALL_SUCCEED);
+    assert.match(await page.locator('[data-call="rest-admin"]').innerText(), /This is an admin message\./);
+  });
+
+  it('renders Permission denied (REST) and FORBIDDEN (GraphQL) with a token that lacks the permission', async () => {
+    const { page } = await open(spa.origin);
+    await page.fill('#token', await h.token({ permissions: ['read:messages'] }));
+    const results = await callAll(page);
+    assert.deepEqual(results['rest-admin'], { state: 'error', status: '403', shown: { message: 'Permission denied' } });
+    assert.deepEqual(results['graphql-admin'], { state: 'error', status: '200', shown: { message: 'Permission denied', code: 'FORBIDDEN' } });
+    assert.deepEqual(results['rest-protected'], ALL_SUCCEED['rest-protected']);
+    assert.deepEqual(results['graphql-protected'], ALL_SUCCEED['graphql-protected']);
+    assert.match(await page.locator('[data-call="graphql-admin"]').innerText(), /FORBIDDEN/);
+  });
+
+  it('renders Requires authentication without a token, and the public results still', async () => {
+    const { page } = await open(spa.origin);
+    const results = await callAll(page);
+    assert.deepEqual(results['rest-protected'], { state: 'error', status: '401', shown: { message: 'Requires authentication' } });
+    assert.deepEqual(results['graphql-protected'], { state: 'error', status: '200', shown: { message: 'Requires authentication', code: 'UNAUTHENTICATED' } });
+    assert.deepEqual(results['rest-public'], ALL_SUCCEED['rest-public']);
+  });
+
+  it('is blocked by CORS when served from an origin the API does not list', async () => {
+    assert.notEqual(stranger.origin, spa.origin);
+    const { page, console } = await open(stranger.origin);
+    await page.fill('#token', await h.token({ permissions: [ADMIN] }));
+    const results = await callAll(page);
+    for (const [id, result] of Object.entries(results)) {
+      assert.deepEqual(result, { state: 'error', status: 'no response', shown: { message: 'Failed to fetch' } }, id);
+    }
+    const blocked = console.filter((line) => line.includes(`from origin '${stranger.origin}' has been blocked by CORS policy`));
+    assert.ok(blocked.length >= 6, console.join('\n'));
+  });
+});
+
+describe('the example SPA against the development server', () => {
+  it('fills its token from the embedded issuer, and reads everything with it', async () => {
+    const spa = await serveSpa('127.0.0.1', 0);
+    const port = await freePort();
+    const server = runScript('src/main.ts', [], { PORT: String(port), CLIENT_ORIGIN_URL: spa.origin });
+    const exit = finished(server);
+    const browser = await launchChromium();
+    try {
+      await logLine(server, /listening/);
+      const page = await browser.newPage();
+      await page.goto(`${spa.origin}/?api=${encodeURIComponent(`http://127.0.0.1:${port}`)}`);
+      await page.waitForFunction(() => (document.querySelector<HTMLTextAreaElement>('#token')?.value ?? '').length > 0, undefined, { timeout: 30_000 });
+      assert.deepEqual(await callAll(page), ALL_SUCCEED);
+
+      await page.click('#dev-token-user');
+      await page.waitForFunction(() => /without permissions/.test(document.querySelector('#notice')?.textContent ?? ''), undefined, { timeout: 30_000 });
+      const results = await callAll(page);
+      assert.deepEqual(results['rest-admin']?.shown, { message: 'Permission denied' });
+      assert.deepEqual(results['rest-protected']?.shown, TEXT.protected);
+    } finally {
+      await browser.close();
+      server.kill('SIGTERM');
+      await exit;
+      await spa.close();
+    }
+  });
+});
