@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { requestLogger } from '../http/request-logging.js';
 
 /**
  * Masks errors nobody threw on purpose (Apollo gives them INTERNAL_SERVER_ERROR): their messages
@@ -9,7 +10,7 @@ import type { Logger } from 'pino';
 export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     if (formatted.extensions?.['code'] !== 'INTERNAL_SERVER_ERROR') return formatted;
-    logger.error({ err: error }, 'resolver failed');
+    requestLogger(logger).error({ err: error }, 'resolver failed');
     return { ...formatted, message: 'Internal server error' };
   };
 }

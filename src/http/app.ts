@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
@@ -11,14 +12,20 @@ import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { auditPlugin } from '../graphql/audit-plugin.js';
+import { queryLimits } from '../graphql/query-limits.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
+import { healthRoutes } from './health-routes.js';
+import { bindRequestLogger, requestLogging } from './request-logging.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
   logger: Logger;
   /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients. */
   mintToken?: TokenMinter;
+  /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
+  schema?: GraphQLSchema;
 }
 
 export interface App {
@@ -33,14 +40,16 @@ export interface App {
 export const BODY_LIMIT = '100kb';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({ config, logger, mintToken }: AppOptions): Promise<App> {
+export async function buildApp({ config, logger, mintToken, schema = buildSchema() }: AppOptions): Promise<App> {
   const verifier = createVerifier({ ...config.issuer, cacheSize: config.tokenCacheSize, keySet: config.keySet });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
+  const limits = queryLimits();
 
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema,
+    validationRules: limits.validationRules,
     introspection: config.introspection,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
@@ -49,6 +58,8 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
+      ...limits.plugins,
+      auditPlugin(logger),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -58,11 +69,14 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogging(logger));
+  app.use(healthRoutes(verifier.keySet));
   const corsPolicy = cors({ origin: config.clientOriginUrl, maxAge: 86_400 });
   app.use(
     '/graphql',
     corsPolicy,
     express.json({ limit: BODY_LIMIT }),
+    bindRequestLogger,
     expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
   );
   if (mintToken) app.get('/dev/token', corsPolicy, devTokenRoute(mintToken));
