@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { ValidationRule } from 'graphql';
+import type { ParseOptions, ValidationRule } from 'graphql';
 
 /**
  * Limits on the shape of an operation, checked before anything executes. This schema's real
@@ -15,24 +15,26 @@ export const QueryLimits = {
   aliases: 10,
   /** Directive uses per operation (`@include`, `@skip`). */
   directives: 10,
-  /** Lexical tokens per document, checked while parsing, so a huge document is never fully parsed. */
+  /** Lexical tokens per document, checked by graphql-js while parsing, so a huge document is never fully parsed. */
   tokens: 1_000,
   /** graphql-armor's cost estimate (objects 2, scalars 1, times 1.5 per level); its default. */
   cost: 5_000,
 } as const;
 
-/** graphql-armor's validation rules and Apollo plugins that enforce `QueryLimits`. */
-export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[] } {
+/** Apollo Server options that enforce `QueryLimits`: graphql-armor's rules and plugins, and graphql-js's token limit. */
+export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[]; parseOptions: ParseOptions } {
   const { plugins, validationRules } = new ApolloArmor({
     maxDepth: { n: QueryLimits.depth, flattenFragments: true, ignoreIntrospection: false },
     maxAliases: { n: QueryLimits.aliases },
     maxDirectives: { n: QueryLimits.directives },
-    maxTokens: { n: QueryLimits.tokens },
+    // graphql-armor re-parses in a plugin hook, where a syntax error becomes a 500; graphql-js's
+    // own `maxTokens` gives the 400 of any parse failure.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: QueryLimits.cost },
     // Apollo's `hideSchemaDetailsFromClientErrors` already hides suggestions in production,
     // and they help during development.
     blockFieldSuggestion: { enabled: false },
   }).protect();
   // graphql-armor's declarations name @apollo/server's CommonJS types; the plugins are plain objects.
-  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules };
+  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules, parseOptions: { maxTokens: QueryLimits.tokens } };
 }

@@ -50,6 +50,7 @@ export async function buildApp({ config, logger, mintToken, schema = buildSchema
   const apollo = new ApolloServer<RequestContext>({
     schema,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     introspection: config.introspection,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
