@@ -102,13 +102,14 @@ function startLoad(url: string, adminToken: string): { stop(): Promise<LoadResul
   };
 }
 
-describe('two replicas behind nginx', { skip: !existsSync(MAIN) && 'run `npm run build` first (npm run test:cluster does)' }, () => {
+describe('two replicas behind nginx', () => {
   let idp: KeySetServer;
   let nginx: Nginx;
   let instances: Instance[];
   let adminToken: string;
 
   before(async () => {
+    assert.ok(existsSync(MAIN), `${MAIN} is missing: run \`npm run build\` first (npm run test:cluster does)`);
     idp = await KeySetServer.start();
     const key = await idp.publish('cluster-key');
     const now = Math.floor(Date.now() / 1000);

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { startHarness, type Harness } from './harness.js';
 
 export interface CapturedLogs {
   logger: Logger;
@@ -22,4 +23,13 @@ export function captureLogs(): CapturedLogs {
     },
   );
   return { logger, lines, raw: () => raw };
+}
+
+/** `startHarness` with its app logging into memory. */
+export async function startLoggedHarness(
+  env: Record<string, string> = {},
+  options: Omit<NonNullable<Parameters<typeof startHarness>[1]>, 'logger'> = {},
+): Promise<{ h: Harness; logs: CapturedLogs }> {
+  const logs = captureLogs();
+  return { h: await startHarness(env, { ...options, logger: logs.logger }), logs };
 }

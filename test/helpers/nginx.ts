@@ -51,11 +51,14 @@ export async function startNginx(upstreamPorts: readonly number[]): Promise<Ngin
   const child: ChildProcess = spawn(nginxBinary(), ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  let spawnError: Error | undefined;
+  child.on('error', (error) => (spawnError = error));
   const exited = once(child, 'exit');
   const errorLog = () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
   const url = `http://127.0.0.1:${port}`;
 
   for (let attempt = 0; ; attempt += 1) {
+    if (spawnError) throw new Error(`cannot run nginx (apt-get install nginx): ${spawnError.message}`);
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${errorLog()}`);
     try {
       await fetch(url, { signal: AbortSignal.timeout(1_000) });
@@ -70,7 +73,7 @@ export async function startNginx(upstreamPorts: readonly number[]): Promise<Ngin
     url,
     errorLog,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && !spawnError) {
         child.kill('SIGQUIT');
         await exited;
       }

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { BODY_LIMIT } from '../../src/http/app.js';
 import { QueryLimits } from '../../src/graphql/query-limits.js';
 import { buildSchema } from '../../src/graphql/schema.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { captureLogs, type CapturedLogs } from '../helpers/log-capture.js';
+import type { Harness } from '../helpers/harness.js';
+import { startLoggedHarness, type CapturedLogs } from '../helpers/log-capture.js';
 
 /**
  * Documents built to exhaust the server. Each is refused with a 4xx before execution: no `data`
@@ -56,8 +56,7 @@ describe('abusive GraphQL', () => {
   let h: Harness;
   let logs: CapturedLogs;
   before(async () => {
-    logs = captureLogs();
-    h = await startHarness({}, { logger: logs.logger });
+    ({ h, logs } = await startLoggedHarness());
   });
   after(() => h.close());
 
@@ -142,8 +141,7 @@ describe('an internal error', () => {
     schema.getQueryType()!.getFields()['publicMessage']!.resolve = () => {
       throw new Error('connect ECONNREFUSED db.internal:5432 password=hunter2');
     };
-    const logs = captureLogs();
-    const h = await startHarness({}, { logger: logs.logger, schema });
+    const { h, logs } = await startLoggedHarness({}, { schema });
     try {
       const { status, headers, body } = await h.graphql('{ publicMessage { text } }');
       assert.equal(status, 200);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
-import { captureLogs, type CapturedLogs } from '../helpers/log-capture.js';
+import { startLoggedHarness, type CapturedLogs } from '../helpers/log-capture.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -43,8 +43,7 @@ describe('structured logs', () => {
   let h: Harness;
   let logs: CapturedLogs;
   before(async () => {
-    logs = captureLogs();
-    h = await startHarness({}, { logger: logs.logger });
+    ({ h, logs } = await startLoggedHarness());
   });
   after(() => h.close());
 
