@@ -25,13 +25,13 @@ describe('SIGTERM', () => {
       const rotated = await idp.publish('key-2');
       const now = Math.floor(Date.now() / 1000);
       const token = await sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|drain', exp: now + 600, permissions: [ADMIN] }, { key: rotated });
-      idp.delayMs = 2_000;
+      idp.delayMs = 3_000;
       const inFlight = fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: '{ adminMessage { text } }' }),
       });
-      await sleep(500);
+      await sleep(1_000);
       server.kill('SIGTERM');
       signalled = Date.now();
       await logLine(server, /shutting down/);

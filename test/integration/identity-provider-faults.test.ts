@@ -48,7 +48,10 @@ describe('identity provider faults', () => {
         await h.idp.refuseConnections();
         h.idp.fault = 'ok';
         const token = await h.token({ permissions: [ADMIN] });
+        const started = Date.now();
         const denied = await h.graphql(ADMIN_QUERY, token);
+        // A refused connection fails at once; the bound is the fetch timeout plus a wide margin.
+        assert.ok(Date.now() - started < h.config.keySet.timeoutMs + 4_000);
         assert.equal(denied.status, 503);
         assert.deepEqual(denied.body, UNAVAILABLE);
         assert.equal(denied.headers.get('retry-after'), '5');
@@ -97,9 +100,10 @@ describe('identity provider faults', () => {
       }));
 
     it('costs one coalesced fetch once the cooldown has passed', (t) =>
-      withHarness({ ...REAL_TIMINGS, JWKS_COOLDOWN_MS: '1000' }, async (h) => {
+      // A cooldown long enough for the whole storm to land within it, even on a busy machine.
+      withHarness({ ...REAL_TIMINGS, JWKS_COOLDOWN_MS: '3000' }, async (h) => {
         await h.graphql(ADMIN_QUERY, await h.token({ permissions: [ADMIN] }));
-        await sleep(1_100);
+        await sleep(3_100);
         const before = h.idp.fetches;
         const statuses = await storm(h);
         assert.deepEqual(new Set(statuses), new Set([401]));
@@ -119,7 +123,8 @@ describe('identity provider faults', () => {
             assert.deepEqual(new Set(statuses), new Set([503]));
             const attempts = h.app.verifier.keySet.fetches - before;
             t.diagnostic(`requests: ${statuses.length}, key-set fetch attempts: ${attempts}`);
-            assert.ok(attempts >= 1 && attempts <= 3, `${attempts} attempts`);
+            // One fetch per retry pause at most: a handful over the storms, whatever the machine's speed.
+            assert.ok(attempts >= 1 && attempts <= 5, `${attempts} attempts`);
           },
           'status-500',
         ));

@@ -23,7 +23,7 @@ describe('health probes', () => {
   });
 
   it('are live but not ready while the key set cannot be fetched, and ready again once a fetch may be tried', async () => {
-    const h = await startHarness({ JWKS_RETRY_AFTER_FAILURE_MS: '1500' }, { fault: 'status-500' });
+    const h = await startHarness({ JWKS_RETRY_AFTER_FAILURE_MS: '3000' }, { fault: 'status-500' });
     try {
       await h.graphql('{ protectedMessage { text } }', await h.token());
       assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
@@ -31,7 +31,7 @@ describe('health probes', () => {
       assert.equal(notReady.status, 503);
       assert.deepEqual(await notReady.json(), { message: 'Unable to verify credentials' });
 
-      await sleep(1_600);
+      await sleep(3_100);
       assert.equal((await fetch(`${h.url}/readyz`)).status, 200);
     } finally {
       await h.close();
