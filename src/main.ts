@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfigOrExit, type ResolvedConfig } from './config.js';
@@ -33,9 +33,18 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
+  // While draining, each keep-alive connection is closed after its current response, rather than
+  // idling until its timeout: a balancer then reconnects to another instance at once.
+  const unfinished = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.shouldKeepAlive = false;
+    unfinished.add(res);
+    res.on('close', () => unfinished.delete(res));
+  });
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    for (const res of unfinished) res.shouldKeepAlive = false;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS).unref();
     server.close(async () => {

@@ -7,6 +7,7 @@ export interface FormatErrorOptions {
   /** Outside production: a `FORBIDDEN` error says which permissions were required and which were missing. */
   explainDenials?: boolean;
 }
+import { requestLogger } from '../http/request-logging.js';
 
 /**
  * Masks errors nobody threw on purpose (Apollo gives them INTERNAL_SERVER_ERROR): their messages
@@ -23,7 +24,7 @@ export function createFormatError(logger: Logger, { explainDenials = false }: Fo
       return { ...formatted, extensions: { ...formatted.extensions, authorization } };
     }
     if (formatted.extensions?.['code'] !== 'INTERNAL_SERVER_ERROR') return formatted;
-    logger.error({ err: error }, 'resolver failed');
+    requestLogger(logger).error({ err: error }, 'resolver failed');
     return { ...formatted, message: 'Internal server error' };
   };
 }

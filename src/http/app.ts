@@ -3,6 +3,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
@@ -10,9 +11,13 @@ import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { auditPlugin } from '../graphql/audit-plugin.js';
+import { queryLimits } from '../graphql/query-limits.js';
 import { corsPolicy } from './cors-policy.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
+import { healthRoutes } from './health-routes.js';
+import { bindRequestLogger, requestLogging } from './request-logging.js';
 import { restRouter } from './rest.js';
 import { schemaRoute } from './schema-route.js';
 import { landingPageSecurityPolicy, securityHeaders } from './security-headers.js';
@@ -22,6 +27,8 @@ export interface AppOptions {
   logger: Logger;
   /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients. */
   mintToken?: TokenMinter;
+  /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
+  schema?: GraphQLSchema;
 }
 
 export interface App {
@@ -36,16 +43,28 @@ export interface App {
 export const BODY_LIMIT = '100kb';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({ config, logger, mintToken }: AppOptions): Promise<App> {
-  const verifier = createVerifier({ ...config.issuer, cacheSize: config.tokenCacheSize, keySet: config.keySet, permissionsClaim: config.permissionsClaim });
+export async function buildApp({
+  config,
+  logger,
+  mintToken,
+  // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
+  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault }),
+}: AppOptions): Promise<App> {
+  const verifier = createVerifier({
+    ...config.issuer,
+    cacheSize: config.tokenCacheSize,
+    keySet: config.keySet,
+    permissionsClaim: config.permissionsClaim,
+  });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
-  // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
-  const schema = buildSchema(undefined, { denyByDefault: config.denyByDefault });
+  const limits = queryLimits();
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     introspection: config.introspection,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
@@ -56,6 +75,8 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
     plugins: [
       // Every response carries the seed's `cache-control`; Apollo would replace it with `no-store`.
       ApolloServerPluginCacheControlDisabled(),
+      ...limits.plugins,
+      auditPlugin(logger),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -65,7 +86,9 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogging(logger));
   app.use(securityHeaders());
+  app.use(healthRoutes(verifier.keySet));
   const readOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
   app.use('/api/messages', restRouter({ schema, buildContext, cors: readOnlyCors }));
   // `all`, not `use`: only `/graphql` itself is the endpoint, `/graphql/anything` is a 404.
@@ -74,6 +97,7 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
     corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
     ...(config.production ? [] : [landingPageSecurityPolicy()]),
     express.json({ limit: BODY_LIMIT }),
+    bindRequestLogger,
     expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
   );
   if (mintToken) app.get('/dev/token', readOnlyCors, devTokenRoute(mintToken));

@@ -34,12 +34,12 @@ const clientErrors: Readonly<Record<string, [ErrorCode, string]>> = {
  * their 4xx; anything else is logged and answered with a bare 500.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
+  return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     const type = (error as { type?: unknown } | null)?.type;
     const known = typeof type === 'string' ? clientErrors[type] : undefined;
     if (known) return sendError(res, ...known);
-    logger.error({ err: error }, 'unhandled error');
+    (req.log ?? logger).error({ err: error }, 'unhandled error');
     return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, Message.INTERNAL_SERVER_ERROR);
   };
 }

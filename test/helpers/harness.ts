@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWTPayload } from 'jose';
-import { pino } from 'pino';
+import type { GraphQLSchema } from 'graphql';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type ResolvedConfig } from '../../src/config.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { KeySetServer, sign, type KeySetFault, type SigningKey } from './key-set-server.js';
@@ -36,7 +37,10 @@ export interface GraphQLResponse {
  * configuration parser, on top of what wires the app to the test issuer. `fault` is in force
  * before the app starts, so its first key-set fetch already sees it.
  */
-export async function startHarness(env: Record<string, string> = {}, { fault = 'ok' }: { fault?: KeySetFault } = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  { fault = 'ok', logger = pino({ level: 'silent' }), schema }: { fault?: KeySetFault; logger?: Logger; schema?: GraphQLSchema } = {},
+): Promise<Harness> {
   const idp = await KeySetServer.start();
   idp.fault = fault;
   const key = await idp.publish('test-key-1');
@@ -49,7 +53,7 @@ export async function startHarness(env: Record<string, string> = {}, { fault = '
     JWKS_RETRY_AFTER_FAILURE_MS: '0',
     ...env,
   }) as ResolvedConfig;
-  const app = await buildApp({ config, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, logger, ...(schema ? { schema } : {}) });
   const server = createServer(app.handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -33,8 +33,11 @@ export class KeySetServer {
   readonly published: SigningKey[] = [];
   fault: KeySetFault = 'ok';
   fetches = 0;
+  /** Every answer waits this long first, like a slow provider. */
+  delayMs = 0;
   #server: Server;
   #hanging = new Set<ServerResponse>();
+  #port = 0;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -46,12 +49,26 @@ export class KeySetServer {
     server.on('request', (req, res) => keySet.#handle(req.url ?? '', res));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
+    keySet.#port = (server.address() as AddressInfo).port;
     return keySet;
+  }
+
+  /** Closes the port, so that connections are refused, as when the provider's host is down. */
+  async refuseConnections(): Promise<void> {
+    this.#server.closeAllConnections();
+    this.#server.close();
+    await once(this.#server, 'close');
+  }
+
+  /** Listens again on the same port after `refuseConnections`. */
+  async acceptConnections(): Promise<void> {
+    this.#server.listen(this.#port, '127.0.0.1');
+    await once(this.#server, 'listening');
   }
 
   /** The issuer URL this provider stands for, Auth0-style with a trailing slash. */
   get issuer(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;
+    return `http://127.0.0.1:${this.#port}/`;
   }
 
   async publish(kid: string): Promise<SigningKey> {
@@ -62,6 +79,7 @@ export class KeySetServer {
 
   async close(): Promise<void> {
     for (const res of this.#hanging) res.destroy();
+    if (!this.#server.listening) return;
     this.#server.closeAllConnections();
     this.#server.close();
     await once(this.#server, 'close');
@@ -73,8 +91,17 @@ export class KeySetServer {
       return;
     }
     this.fetches += 1;
+    if (this.delayMs > 0) {
+      const fault = this.fault;
+      setTimeout(() => this.#answer(fault, res), this.delayMs);
+      return;
+    }
+    this.#answer(this.fault, res);
+  }
+
+  #answer(fault: KeySetFault, res: ServerResponse): void {
     const json = (body: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    switch (this.fault) {
+    switch (fault) {
       case 'ok':
         return json({ keys: this.published.map((k) => k.publicJwk) });
       case 'hang':

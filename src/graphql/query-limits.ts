@@ -1,0 +1,40 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { ParseOptions, ValidationRule } from 'graphql';
+
+/**
+ * Limits on the shape of an operation, checked before anything executes. This schema's real
+ * operations are two levels deep with a handful of fields; the standard introspection query
+ * (Apollo Sandbox, codegen) is the largest legitimate document, at depth 15 with fragments
+ * flattened and about 200 tokens, so the limits sit just above it.
+ */
+export const QueryLimits = {
+  /** Selection depth, counting introspection, so `__schema { types { fields { type ... } } } }` nesting is refused. */
+  depth: 15,
+  /** Aliases per operation: enough to ask for every field twice, far from an alias flood. */
+  aliases: 10,
+  /** Directive uses per operation (`@include`, `@skip`). */
+  directives: 10,
+  /** Lexical tokens per document, checked by graphql-js while parsing, so a huge document is never fully parsed. */
+  tokens: 1_000,
+  /** graphql-armor's cost estimate (objects 2, scalars 1, times 1.5 per level); its default. */
+  cost: 5_000,
+} as const;
+
+/** Apollo Server options that enforce `QueryLimits`: graphql-armor's rules and plugins, and graphql-js's token limit. */
+export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[]; parseOptions: ParseOptions } {
+  const { plugins, validationRules } = new ApolloArmor({
+    maxDepth: { n: QueryLimits.depth, flattenFragments: true, ignoreIntrospection: false },
+    maxAliases: { n: QueryLimits.aliases },
+    maxDirectives: { n: QueryLimits.directives },
+    // graphql-armor re-parses in a plugin hook, where a syntax error becomes a 500; graphql-js's
+    // own `maxTokens` gives the 400 of any parse failure.
+    maxTokens: { enabled: false },
+    costLimit: { maxCost: QueryLimits.cost },
+    // Apollo's `hideSchemaDetailsFromClientErrors` already hides suggestions in production,
+    // and they help during development.
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+  // graphql-armor's declarations name @apollo/server's CommonJS types; the plugins are plain objects.
+  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules, parseOptions: { maxTokens: QueryLimits.tokens } };
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import { signRaw } from '../helpers/forge-token.js';
+
+/**
+ * Faults of the identity provider beyond those in key-set.test.ts: a refused connection, keys
+ * outliving their age during an outage, and refetch storms under the real default timings.
+ */
+const ADMIN_QUERY = '{ adminMessage { text } }';
+const ADMIN_DATA = { adminMessage: { text: 'This is an admin message.' } };
+const UNAVAILABLE = { errors: [{ message: 'Unable to verify credentials', extensions: { code: 'AUTH_UNAVAILABLE' } }] };
+/** The defaults a deployment runs with; the harness shortens them for the other tests. */
+const REAL_TIMINGS = { JWKS_COOLDOWN_MS: '30000', JWKS_RETRY_AFTER_FAILURE_MS: '1000' };
+const STORM = 200;
+
+async function withHarness(env: Record<string, string>, test: (h: Harness) => Promise<void>, fault?: 'status-500') {
+  const h = await startHarness(env, fault ? { fault } : {});
+  try {
+    await test(h);
+  } finally {
+    await h.close();
+  }
+}
+
+/** A token that is valid in every way except that its `kid` is random. */
+function randomKidToken(h: Harness): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return signRaw(
+    { alg: 'RS256', typ: 'JWT', kid: randomUUID() },
+    { iss: h.idp.issuer, aud: h.config.issuer.audience, sub: 'auth0|storm', exp: now + 600, permissions: [ADMIN] },
+    h.key,
+  );
+}
+
+async function storm(h: Harness): Promise<number[]> {
+  const tokens = await Promise.all(Array.from({ length: STORM }, () => randomKidToken(h)));
+  return Promise.all(tokens.map(async (token) => (await h.graphql(ADMIN_QUERY, token)).status));
+}
+
+describe('identity provider faults', () => {
+  it('answers 503 when connections are refused, serves the anonymous, and recovers by itself', () =>
+    withHarness(
+      { TOKEN_CACHE_SIZE: '0' },
+      async (h) => {
+        await h.idp.refuseConnections();
+        h.idp.fault = 'ok';
+        const token = await h.token({ permissions: [ADMIN] });
+        const started = Date.now();
+        const denied = await h.graphql(ADMIN_QUERY, token);
+        // A refused connection fails at once; the bound is the fetch timeout plus a wide margin.
+        assert.ok(Date.now() - started < h.config.keySet.timeoutMs + 4_000);
+        assert.equal(denied.status, 503);
+        assert.deepEqual(denied.body, UNAVAILABLE);
+        assert.equal(denied.headers.get('retry-after'), '5');
+
+        const anonymous = await h.graphql('{ publicMessage { text } }');
+        assert.deepEqual(anonymous.body.data, { publicMessage: { text: 'This is a public message.' } });
+
+        await h.idp.acceptConnections();
+        assert.deepEqual((await h.graphql(ADMIN_QUERY, token)).body.data, ADMIN_DATA);
+      },
+      'status-500',
+    ));
+
+  it('keeps cached keys working through an outage past their normal lifetime, then refreshes them', (t) =>
+    withHarness({ TOKEN_CACHE_SIZE: '0', JWKS_MAX_AGE_MS: '1000' }, async (h) => {
+      const token = await h.token({ permissions: [ADMIN] });
+      assert.deepEqual((await h.graphql(ADMIN_QUERY, token)).body.data, ADMIN_DATA);
+
+      await h.idp.refuseConnections();
+      await sleep(1_500);
+      const attempts = h.app.verifier.keySet.fetches;
+      for (let i = 0; i < 3; i += 1) {
+        assert.deepEqual((await h.graphql(ADMIN_QUERY, token)).body.data, ADMIN_DATA, 'keys older than JWKS_MAX_AGE_MS still verify');
+        await sleep(100);
+      }
+      assert.ok(h.app.verifier.keySet.fetches > attempts, 'a background refresh was attempted');
+
+      await h.idp.acceptConnections();
+      const served = h.idp.fetches;
+      await sleep(1_100);
+      assert.deepEqual((await h.graphql(ADMIN_QUERY, token)).body.data, ADMIN_DATA);
+      await sleep(200);
+      t.diagnostic(`background refreshes attempted during the outage: ${h.app.verifier.keySet.fetches - attempts}`);
+      assert.ok(h.idp.fetches > served, 'the keys were refreshed once the provider was back');
+    }));
+
+  describe(`a refetch storm of ${STORM} tokens with random kids`, () => {
+    it('costs no fetch within the default cooldown after the start-up fetch', (t) =>
+      withHarness(REAL_TIMINGS, async (h) => {
+        await h.graphql(ADMIN_QUERY, await h.token({ permissions: [ADMIN] }));
+        const before = h.idp.fetches;
+        const statuses = [...(await storm(h)), ...(await storm(h))];
+        assert.deepEqual(new Set(statuses), new Set([401]));
+        t.diagnostic(`requests: ${statuses.length}, key-set fetches: ${h.idp.fetches - before}`);
+        assert.equal(h.idp.fetches - before, 0);
+      }));
+
+    it('costs one coalesced fetch once the cooldown has passed', (t) =>
+      // A cooldown long enough for the whole storm to land within it, even on a busy machine.
+      withHarness({ ...REAL_TIMINGS, JWKS_COOLDOWN_MS: '3000' }, async (h) => {
+        await h.graphql(ADMIN_QUERY, await h.token({ permissions: [ADMIN] }));
+        await sleep(3_100);
+        const before = h.idp.fetches;
+        const statuses = await storm(h);
+        assert.deepEqual(new Set(statuses), new Set([401]));
+        t.diagnostic(`requests: ${statuses.length}, key-set fetches: ${h.idp.fetches - before}`);
+        assert.equal(h.idp.fetches - before, 1);
+      }));
+
+    for (const outage of ['answers 500', 'refuses connections'] as const) {
+      it(`costs a handful of fetches while the provider ${outage} and no key was ever fetched`, (t) =>
+        withHarness(
+          REAL_TIMINGS,
+          async (h) => {
+            if (outage === 'refuses connections') await h.idp.refuseConnections();
+            await sleep(1_100); // past the retry pause set by the failed start-up fetch
+            const before = h.app.verifier.keySet.fetches;
+            const statuses = [...(await storm(h)), ...(await storm(h))];
+            assert.deepEqual(new Set(statuses), new Set([503]));
+            const attempts = h.app.verifier.keySet.fetches - before;
+            t.diagnostic(`requests: ${statuses.length}, key-set fetch attempts: ${attempts}`);
+            // One fetch per retry pause at most: a handful over the storms, whatever the machine's speed.
+            assert.ok(attempts >= 1 && attempts <= 5, `${attempts} attempts`);
+          },
+          'status-500',
+        ));
+    }
+  });
+});
