@@ -1,8 +1,9 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { loadConfigOrExit, type ResolvedConfig } from './config.js';
-import type { DevIssuer } from './dev/dev-issuer.js';
+import { loadConfigOrExit, type IssuerConfig, type ResolvedConfig } from './config.js';
+import type { TokenMinter } from './dev/dev-issuer.js';
+import { AccessRuleError } from './directives/lint-access-rules.js';
 import { buildApp } from './http/app.js';
 
 /** In-flight requests get this long to finish after SIGTERM before the process exits anyway. */
@@ -13,18 +14,21 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
 
-  let devIssuer: DevIssuer | undefined;
+  let issuer: IssuerConfig;
+  let mintToken: TokenMinter | undefined;
   if ('embedded' in config.issuer) {
     // Imported only here, so production never loads the development issuer.
     const { startDevIssuer } = await import('./dev/dev-issuer.js');
-    devIssuer = await startDevIssuer(config.issuer.audience);
+    ({ issuer, mintToken } = await startDevIssuer(config.issuer.audience));
     logger.warn(
-      { issuer: devIssuer.issuer.issuer, audience: devIssuer.issuer.audience },
+      { issuer: issuer.issuer, audience: issuer.audience },
       'DEVELOPMENT MODE: no AUTH0_DOMAIN set, tokens come from an embedded issuer on loopback (npm run token)',
     );
+  } else {
+    issuer = config.issuer;
   }
-  const resolved = { ...config, issuer: devIssuer?.issuer ?? config.issuer } as ResolvedConfig;
-  const app = await buildApp({ config: resolved, logger, mintToken: devIssuer?.mintToken });
+  const resolved: ResolvedConfig = { ...config, issuer };
+  const app = await buildApp({ config: resolved, logger, mintToken });
 
   const server = createServer(app.handler);
   server.listen(config.port, () => {
@@ -58,4 +62,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
-await main();
+await main().catch((error: unknown) => {
+  // A wrong access rule is reported like a wrong setting: the problems, without a stack trace.
+  if (!(error instanceof AccessRuleError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+});

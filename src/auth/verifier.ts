@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { IssuerConfig, PermissionsClaim } from '../config.js';
-import { RemoteKeySet, type KeySetOptions } from './key-set.js';
+import { KeySetUnavailableError, RemoteKeySet, type KeySetOptions } from './key-set.js';
 import { principalFrom, type Principal } from './principal.js';
 
 /** The token is not one this API accepts: bad signature, wrong claims, expired, malformed. */
@@ -58,6 +58,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return principalFrom(payload, options.permissionsClaim);
     } catch (error) {
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code, { cause: error });
+      // With a string token and fixed options, jose throws TypeError only for a key it cannot use
+      // (a short RSA modulus, say): a published key that is unusable is the provider's fault.
+      if (error instanceof TypeError) throw new KeySetUnavailableError('the key set holds a key that cannot be used', { cause: error });
       throw error;
     }
   }

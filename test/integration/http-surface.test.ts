@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { buildSchema } from '../../src/graphql/schema.js';
 import { BODY_LIMIT } from '../../src/http/app.js';
 import { createSigningKey } from '../helpers/key-set-server.js';
 import { CLIENT_ORIGIN, startHarness, type Harness } from '../helpers/harness.js';
@@ -79,18 +80,34 @@ describe('the HTTP surface', () => {
     assertJsonError(await request(`${h.url}/graphql`, json(huge)), 413, 'Payload Too Large', 'oversized');
   });
 
-  it('answers a fault it did not foresee with a bare JSON 500, without a stack trace', async () => {
-    // An identity provider that publishes a key that cannot be imported makes verification fail
-    // in a way no rule covers: the one real fault a client can provoke from outside.
+  it('answers a key the provider published but that cannot be used with 503, on REST and GraphQL', async () => {
     const broken = await createSigningKey('broken');
     h.idp.published.push({ ...broken, publicJwk: { ...broken.publicJwk, n: 'AQAB' } });
     try {
-      const rest = await request(`${h.url}/api/messages/protected`, { headers: bearer(await h.token({}, broken)) });
-      assertJsonError(rest, 500, 'Internal Server Error', 'REST');
-      assertSeedHeaders(rest, 'REST 500');
-      assert.doesNotMatch(JSON.stringify(rest.body), /at |\.ts|\.js/);
+      const token = await h.token({}, broken);
+      const rest = await request(`${h.url}/api/messages/protected`, { headers: bearer(token) });
+      assertJsonError(rest, 503, 'Unable to verify credentials', 'REST');
+      const graphql = await h.graphql('{ protectedMessage { text } }', token);
+      assert.equal(graphql.status, 503);
+      assert.deepEqual(graphql.body.errors?.map((e) => e.extensions?.['code']), ['AUTH_UNAVAILABLE']);
     } finally {
       h.idp.published.pop();
+    }
+  });
+
+  it('answers a fault it did not foresee with a bare JSON 500, without a stack trace', async () => {
+    const schema = buildSchema();
+    schema.getQueryType()!.getFields()['protectedMessage']!.resolve = () => {
+      throw new Error('connect ECONNREFUSED db.internal:5432');
+    };
+    const failing = await startHarness({}, { schema });
+    try {
+      const rest = await request(`${failing.url}/api/messages/protected`, { headers: bearer(await failing.token()) });
+      assertJsonError(rest, 500, 'Internal Server Error', 'REST');
+      assertSeedHeaders(rest, 'REST 500');
+      assert.doesNotMatch(JSON.stringify(rest.body), /ECONNREFUSED|at |\.ts|\.js/);
+    } finally {
+      await failing.close();
     }
   });
 
