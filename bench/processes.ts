@@ -42,9 +42,9 @@ export async function startBenchServer(script: string, args: string[] = []): Pro
  * Starts this project as users run it, `node dist/main.js`, configured only through `env`.
  * Its logs go to /dev/null: the cheapest sink, and the bench must not spend CPU reading them.
  */
-export async function startProject(env: Record<string, string>): Promise<ServerProcess> {
+export async function startProject(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
     cwd: CWD,
     env: { PATH: process.env['PATH'] ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

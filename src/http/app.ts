@@ -11,6 +11,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { leanPipelinePlugins } from '../graphql/lean-pipeline.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
 
@@ -52,12 +53,15 @@ export async function buildApp({ config, logger, mintToken }: AppOptions): Promi
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ...leanPipelinePlugins(),
     ],
   });
   await apollo.start();
 
   const app = express();
   app.disable('x-powered-by');
+  // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
+  app.set('etag', false);
   const corsPolicy = cors({ origin: config.clientOriginUrl, maxAge: 86_400 });
   app.use(
     '/graphql',
