@@ -82,9 +82,9 @@ export function contenders(servers: Servers, adminToken: string, withRest: boole
   return list;
 }
 
-/** Sends one request and says whether it got exactly the expected answer. */
-export async function answersCorrectly(target: Target): Promise<boolean> {
+/** Sends one request; undefined when it got exactly the expected answer, else what it got instead. */
+export async function probe(target: Target): Promise<string | undefined> {
   const response = await fetch(target.url, { method: target.method, headers: target.headers, body: target.body ?? null });
   const body = await response.text();
-  return response.status === 200 && body.trimEnd() === target.expected;
+  return response.status === 200 && body.trimEnd() === target.expected ? undefined : `HTTP ${response.status} ${body.slice(0, 200)}`;
 }

@@ -56,6 +56,10 @@ export async function load(target: Target, options: LoadOptions): Promise<Measur
     duration: options.duration ?? 10,
     amount: options.amount,
     overallRate: options.overallRate,
+    // At a fixed rate autocannon sends each connection's share of a second back to back, then
+    // waits for the next second; its coordinated-omission correction assumes evenly spaced
+    // requests (1 / rate apart) and so would add made-up samples to every response of a burst.
+    ignoreCoordinatedOmission: options.overallRate !== undefined,
     verifyBody,
     requests: target.rotateTokens ? [{ setupRequest: rotating(target.rotateTokens) }] : undefined,
   });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/process.js';
@@ -39,21 +39,22 @@ export async function startBenchServer(script: string, args: string[] = []): Pro
 }
 
 /**
- * Starts this project as users run it, `node dist/main.js`, configured only through `env`.
- * Its logs go to /dev/null: the cheapest sink, and the bench must not spend CPU reading them.
+ * Starts this project as users run it, `node dist/main.js` (or another build's entry point),
+ * configured only through `env`. Its logs go to /dev/null: the cheapest sink, and the bench must
+ * not spend CPU reading them.
  */
-export async function startProject(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startProject(env: Record<string, string>, nodeArgs: string[] = [], entry = 'dist/main.js'): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, entry)], {
     cwd: CWD,
     env: { PATH: process.env['PATH'] ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`dist/main.js exited with code ${String(code)} before listening`);
+    throw new Error(`${entry} exited with code ${String(code)} before listening`);
   });
-  await withTimeout(Promise.race([untilAnswering(url), exited]), 'dist/main.js did not start listening');
+  await withTimeout(Promise.race([untilAnswering(url), exited]), `${entry} did not start listening`);
   exited.catch(() => undefined);
   return serverProcess(child, url);
 }

@@ -7,7 +7,8 @@ export interface ContenderResult {
   rounds: Measurement[];
   /** Server CPU time per request over all rounds, in µs; undefined where it cannot be read. */
   cpuMicrosPerRequest: number | undefined;
-  fixedRate: Measurement | undefined;
+  /** The rounds at the fixed rate. */
+  fixedRate: Measurement[];
 }
 
 export interface Summary {
@@ -39,7 +40,7 @@ export function summarize({ contender, rounds, cpuMicrosPerRequest, fixedRate }:
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
     cpuMicrosPerRequest,
-    fixedRateP99: fixedRate?.p99,
+    fixedRateP99: fixedRate.length ? median(fixedRate.map((r) => r.p99)) : undefined,
   };
 }
 

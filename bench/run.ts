@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KeySetServer, type SigningKey } from '../test/helpers/key-set-server.js';
 import { barChartSvg } from './chart.js';
-import { adminToken, answersCorrectly, contenders, restAdmin, startServers, type Contender } from './contenders.js';
-import { load, type Measurement } from './load.js';
+import { adminToken, contenders, probe, restAdmin, startServers, type Contender } from './contenders.js';
+import { load } from './load.js';
 import { runMemoryCheck } from './memory.js';
 import { ROOT } from './processes.js';
 import { describeSystem, cpuSeconds } from './system.js';
@@ -43,11 +43,13 @@ async function runComparison(idp: KeySetServer, key: SigningKey): Promise<void> 
   const token = await adminToken(idp, key);
   const servers = await startServers(idp.issuer);
   try {
-    const withRest = await answersCorrectly(restAdmin(servers.project.url, token));
-    if (!withRest) console.log('Note: this project does not answer GET /api/messages/admin yet (no REST mirror); that contender is left out.');
-    const list = contenders(servers, token, withRest);
+    const restAnswer = await probe(restAdmin(servers.project.url, token));
+    const notes = restAnswer ? [`No REST contender: this project's GET /api/messages/admin answered ${restAnswer}.`] : [];
+    notes.forEach((note) => console.log(`Note: ${note}`));
+    const list = contenders(servers, token, restAnswer === undefined);
     for (const { label, target } of list) {
-      if (!(await answersCorrectly(target))) throw new Error(`${label} does not answer ${target.method} ${target.url} as expected`);
+      const wrong = await probe(target);
+      if (wrong) throw new Error(`${label}: ${target.method} ${target.url} answered ${wrong}`);
     }
     const pidOf = (c: Contender) =>
       ({ floor: servers.floor, peer: servers.peer, 'admin-uncached': servers.projectUncached })[c.key as string]?.pid ?? servers.project.pid;
@@ -55,45 +57,64 @@ async function runComparison(idp: KeySetServer, key: SigningKey): Promise<void> 
     console.log(`Warm-up: ${warmup} s per contender`);
     for (const { target } of list) await load(target, { connections, duration: warmup });
 
-    const measured = new Map<Contender, { rounds: Measurement[]; cpu: number; requests: number }>(
-      list.map((c) => [c, { rounds: [], cpu: 0, requests: 0 }]),
-    );
-    for (let round = 0; round < rounds; round++) {
-      // Each round starts with a different contender, so none always runs first or last.
-      const order = list.map((_, i) => list[(i + round) % list.length]!);
-      for (const contender of order) {
-        const pid = pidOf(contender);
-        const cpuBefore = cpuSeconds(pid);
-        const result = await load(contender.target, { connections, duration });
-        const cpuAfter = cpuSeconds(pid);
-        const entry = measured.get(contender)!;
-        entry.rounds.push(result);
-        entry.cpu += cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : cpuAfter - cpuBefore;
-        entry.requests += result.requests;
-        console.log(`round ${round + 1}/${rounds}  ${contender.label.padEnd(48)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p99 ${result.p99} ms`);
-      }
-    }
+    const saturated = await interleaved(list, rounds, async (contender, round) => {
+      const pid = pidOf(contender);
+      const before = cpuSeconds(pid);
+      const result = await load(contender.target, { connections, duration });
+      const after = cpuSeconds(pid);
+      console.log(`round ${round + 1}/${rounds}  ${contender.label.padEnd(48)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p99 ${result.p99} ms`);
+      return { result, cpu: before === undefined || after === undefined ? Number.NaN : after - before };
+    });
 
-    const peerRate = median(measured.get(list.find((c) => c.key === 'peer')!)!.rounds.map((r) => r.requestsPerSecond));
-    const fixedRate = Math.round(peerRate * FIXED_RATE_SHARE);
-    console.log(`Fixed rate: ${fixedRate} req/s (${FIXED_RATE_SHARE * 100}% of the peer's median) for ${duration} s each`);
-    const results: ContenderResult[] = [];
-    for (const contender of list) {
-      const { rounds: done, cpu, requests } = measured.get(contender)!;
-      const fixed = await load(contender.target, { connections, duration, overallRate: fixedRate });
-      results.push({ contender, rounds: done, cpuMicrosPerRequest: Number.isNaN(cpu) ? undefined : (cpu / requests) * 1e6, fixedRate: fixed });
-    }
-    report(results.map(summarize), fixedRate, { rounds, duration, warmup });
+    const peerRuns = saturated.get(list.find((c) => c.key === 'peer')!)!;
+    const fixedRate = Math.round(median(peerRuns.map((r) => r.result.requestsPerSecond)) * FIXED_RATE_SHARE);
+    console.log(`Fixed rate: ${fixedRate} req/s (${FIXED_RATE_SHARE * 100}% of the peer's median), ${rounds} interleaved rounds of ${duration} s`);
+    const fixed = await interleaved(list, rounds, async (contender, round) => {
+      const result = await load(contender.target, { connections, duration, overallRate: fixedRate });
+      console.log(`fixed rate, round ${round + 1}/${rounds}  ${contender.label.padEnd(48)} p50 ${result.p50} ms  p99 ${result.p99} ms`);
+      return result;
+    });
+
+    const results: ContenderResult[] = list.map((contender) => {
+      const runs = saturated.get(contender)!;
+      const cpu = runs.reduce((sum, r) => sum + r.cpu, 0);
+      const requests = runs.reduce((sum, r) => sum + r.result.requests, 0);
+      return {
+        contender,
+        rounds: runs.map((r) => r.result),
+        cpuMicrosPerRequest: Number.isNaN(cpu) ? undefined : (cpu / requests) * 1e6,
+        fixedRate: fixed.get(contender)!,
+      };
+    });
+    report(results.map(summarize), fixedRate, { rounds, duration, warmup }, notes);
   } finally {
     await servers.stop();
   }
 }
 
-function report(summaries: ReturnType<typeof summarize>[], fixedRate: number, settings: { rounds: number; duration: number; warmup: number }): void {
+/** Runs `measure` on every contender `rounds` times; each round starts with a different one, so none always runs first or last. */
+async function interleaved<T>(list: readonly Contender[], rounds: number, measure: (contender: Contender, round: number) => Promise<T>): Promise<Map<Contender, T[]>> {
+  const results = new Map(list.map((contender) => [contender, [] as T[]]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < list.length; i++) {
+      const contender = list[(i + round) % list.length]!;
+      results.get(contender)!.push(await measure(contender, round));
+    }
+  }
+  return results;
+}
+
+function report(
+  summaries: ReturnType<typeof summarize>[],
+  fixedRate: number,
+  settings: { rounds: number; duration: number; warmup: number },
+  notes: string[],
+): void {
   const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const text = [
     ...describeSystem().map((line) => `- ${line}`),
-    `- Settings: ${settings.rounds} interleaved rounds of ${settings.duration} s per contender after ${settings.warmup} s of warm-up each, ${connections} connections, every response body checked; fixed rate ${fixedRate} req/s (${FIXED_RATE_SHARE * 100}% of the peer's median).`,
+    ...notes.map((note) => `- ${note}`),
+    `- Settings: ${settings.rounds} interleaved rounds of ${settings.duration} s per contender after ${settings.warmup} s of warm-up each, ${connections} connections, every response body checked; then the same rounds at a fixed rate of ${fixedRate} req/s (${FIXED_RATE_SHARE * 100}% of the peer's median); latencies are medians over rounds.`,
     '',
     table(summaries, fixedRate),
     '',
