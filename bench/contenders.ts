@@ -10,6 +10,8 @@ export interface Contender {
   key: 'floor' | 'peer' | 'admin' | 'public' | 'admin-uncached' | 'rest';
   label: string;
   target: Target;
+  /** The process that answers, whose CPU time is read. */
+  server: ServerProcess;
 }
 
 export interface Servers {
@@ -67,18 +69,22 @@ export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMes
 
 /** Every contender; `rest` only when the project serves the REST mirror. */
 export function contenders(servers: Servers, adminToken: string, withRest: boolean): Contender[] {
+  const { floor, peer, project, projectUncached } = servers;
   const list: Contender[] = [
-    { key: 'floor', label: 'floor: bare node:http, no auth', target: { ...restAdmin(servers.floor.url, adminToken), headers: {} } },
-    { key: 'peer', label: 'peer: Express 5 + express-oauth2-jwt-bearer', target: restAdmin(servers.peer.url, adminToken) },
-    { key: 'admin', label: 'GraphQL adminMessage, admin token', target: graphqlQuery(servers.project.url, 'adminMessage', adminToken) },
-    { key: 'public', label: 'GraphQL publicMessage, no token', target: graphqlQuery(servers.project.url, 'publicMessage') },
+    { key: 'floor', label: 'floor: bare node:http, no auth', server: floor, target: { ...restAdmin(floor.url, adminToken), headers: {} } },
+    { key: 'peer', label: 'peer: Express 5 + express-oauth2-jwt-bearer', server: peer, target: restAdmin(peer.url, adminToken) },
+    { key: 'admin', label: 'GraphQL adminMessage, admin token', server: project, target: graphqlQuery(project.url, 'adminMessage', adminToken) },
+    { key: 'public', label: 'GraphQL publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     {
       key: 'admin-uncached',
       label: 'GraphQL adminMessage, TOKEN_CACHE_SIZE=0',
-      target: graphqlQuery(servers.projectUncached.url, 'adminMessage', adminToken),
+      server: projectUncached,
+      target: graphqlQuery(projectUncached.url, 'adminMessage', adminToken),
     },
   ];
-  if (withRest) list.push({ key: 'rest', label: 'REST /api/messages/admin (this project)', target: restAdmin(servers.project.url, adminToken) });
+  if (withRest) {
+    list.push({ key: 'rest', label: 'REST /api/messages/admin (this project)', server: project, target: restAdmin(project.url, adminToken) });
+  }
   return list;
 }
 

@@ -51,14 +51,11 @@ async function runComparison(idp: KeySetServer, key: SigningKey): Promise<void> 
       const wrong = await probe(target);
       if (wrong) throw new Error(`${label}: ${target.method} ${target.url} answered ${wrong}`);
     }
-    const pidOf = (c: Contender) =>
-      ({ floor: servers.floor, peer: servers.peer, 'admin-uncached': servers.projectUncached })[c.key as string]?.pid ?? servers.project.pid;
-
     console.log(`Warm-up: ${warmup} s per contender`);
     for (const { target } of list) await load(target, { connections, duration: warmup });
 
     const saturated = await interleaved(list, rounds, async (contender, round) => {
-      const pid = pidOf(contender);
+      const { pid } = contender.server;
       const before = cpuSeconds(pid);
       const result = await load(contender.target, { connections, duration });
       const after = cpuSeconds(pid);
