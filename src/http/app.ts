@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -14,6 +14,7 @@ import { createFormatError } from '../graphql/format-error.js';
 import { auditPlugin } from '../graphql/audit-plugin.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { corsPolicy } from './cors-policy.js';
+import { leanPipelinePlugins } from '../graphql/lean-pipeline.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
 import { healthRoutes } from './health-routes.js';
@@ -73,8 +74,7 @@ export async function buildApp({
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
-      // Every response carries the seed's `cache-control`; Apollo would replace it with `no-store`.
-      ApolloServerPluginCacheControlDisabled(),
+      ...leanPipelinePlugins(),
       ...limits.plugins,
       auditPlugin(logger),
       config.production
@@ -87,6 +87,8 @@ export async function buildApp({
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogging(logger));
+  // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
+  app.set('etag', false);
   app.use(securityHeaders());
   app.use(healthRoutes(verifier.keySet));
   const readOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);

@@ -1,0 +1,51 @@
+import type { Summary } from './report.js';
+
+const ROW = 26;
+const LABEL_WIDTH = 300;
+const PANEL_WIDTH = 230;
+const GAP = 90;
+const TOP = 44;
+
+/**
+ * A self-contained SVG with two bar charts side by side: median req/s (longer is better) and p99
+ * latency at the fixed rate (shorter is better), one row per contender. The req/s scale is set by
+ * the contenders that do real work; the floor, an order of magnitude faster, gets a cut bar.
+ */
+export function barChartSvg(summaries: readonly Summary[], fixedRate: number): string {
+  const width = LABEL_WIDTH + 2 * PANEL_WIDTH + GAP + 70;
+  const height = TOP + summaries.length * ROW + 12;
+  const maxRate = Math.max(...summaries.filter((s) => s.key !== 'floor').map((s) => s.median)) * 1.1;
+  const maxP99 = Math.max(...summaries.map((s) => s.fixedRateP99 ?? 0), 1);
+  const p99Left = LABEL_WIDTH + PANEL_WIDTH + GAP;
+  const rows = summaries.map((s, i) => {
+    const y = TOP + i * ROW;
+    const cut = s.median > maxRate;
+    const rateWidth = Math.min(s.median / maxRate, 1) * PANEL_WIDTH;
+    const p99Width = ((s.fixedRateP99 ?? 0) / maxP99) * PANEL_WIDTH;
+    return [
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 15}" text-anchor="end">${escape(s.label)}</text>`,
+      `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${rateWidth.toFixed(1)}" height="${ROW - 8}" fill="${colour(s.key)}"/>`,
+      `<text x="${(LABEL_WIDTH + rateWidth + 4).toFixed(1)}" y="${y + 15}">${Math.round(s.median).toLocaleString('en-US')}${cut ? ' »' : ''}</text>`,
+      `<rect x="${p99Left}" y="${y + 3}" width="${p99Width.toFixed(1)}" height="${ROW - 8}" fill="${colour(s.key)}" fill-opacity="0.6"/>`,
+      `<text x="${(p99Left + p99Width + 4).toFixed(1)}" y="${y + 15}">${s.fixedRateP99 === undefined ? 'n/a' : `${Math.round(s.fixedRateP99)} ms`}</text>`,
+    ].join('');
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${LABEL_WIDTH}" y="18" font-weight="bold">req/s, median (longer is better)</text>`,
+    `<text x="${p99Left}" y="18" font-weight="bold">p99 at ${Math.round(fixedRate).toLocaleString('en-US')} req/s (shorter is better)</text>`,
+    `<line x1="${LABEL_WIDTH}" y1="${TOP - 4}" x2="${LABEL_WIDTH}" y2="${height - 8}" stroke="#999"/>`,
+    `<line x1="${p99Left}" y1="${TOP - 4}" x2="${p99Left}" y2="${height - 8}" stroke="#999"/>`,
+    ...rows,
+    '</svg>',
+  ].join('\n');
+}
+
+function colour(key: Summary['key']): string {
+  return { floor: '#9e9e9e', peer: '#e07b39', admin: '#3f6fd1', public: '#7fa3e8', 'admin-uncached': '#1f3f80', rest: '#4caf7d' }[key];
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
