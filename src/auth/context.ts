@@ -1,16 +1,19 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
 import { authFailureError, type AuthFailure } from '../errors.js';
 import { parseBearer } from './bearer.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
 import { InvalidTokenError, type Verifier } from './verifier.js';
 
-/** What every resolver receives. `principal` is null for an anonymous request. */
+/** What every resolver and plugin receives. `principal` is null for an anonymous request. */
 export interface RequestContext {
   principal: Principal | null;
+  /** The request's logger, bound to its request id. */
+  log: Logger;
 }
 
-export type ContextBuilder = (request: { headers: IncomingHttpHeaders }) => Promise<RequestContext>;
+export type ContextBuilder = (request: { headers: IncomingHttpHeaders; log: Logger }) => Promise<RequestContext>;
 
 /**
  * Turns the `Authorization` header into a context. No header is an anonymous request, left to the
@@ -18,16 +21,16 @@ export type ContextBuilder = (request: { headers: IncomingHttpHeaders }) => Prom
  * rejects the whole request (a GraphQLError with its HTTP status), so no resolver runs.
  */
 export function createContextBuilder(verifier: Verifier): ContextBuilder {
-  return async ({ headers }) => {
+  return async ({ headers, log }) => {
     const bearer = parseBearer(headers.authorization);
     switch (bearer.kind) {
       case 'absent':
-        return { principal: null };
+        return { principal: null, log };
       case 'malformed':
         throw authFailureError('invalid_request');
       case 'token':
         try {
-          return { principal: await verifier.verify(bearer.token) };
+          return { principal: await verifier.verify(bearer.token), log };
         } catch (error) {
           throw authFailureError(failureOf(error));
         }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { IssuerConfig, PermissionsClaim } from '../config.js';
@@ -70,7 +70,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     keySet,
     async verify(token) {
-      const key = createHash('sha256').update(token).digest('base64');
+      const key = hash('sha256', token, 'base64');
       const now = Date.now();
       const hit = cache.get(key);
       if (hit && now < hit.validUntilMs && now >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;

@@ -4,7 +4,7 @@ import type { RequestContext } from '../auth/context.js';
 import { directiveUses } from './access-rule.js';
 
 /** Decides one request's access to one field: an error denies it, undefined lets it resolve. */
-export type Guard = (context: RequestContext) => GraphQLError | undefined;
+export type Guard = (context: Pick<RequestContext, 'principal'>) => GraphQLError | undefined;
 
 /** The arguments of each use of a directive that applies to one field, type-level uses first. */
 export type DirectiveUses = ReadonlyArray<Record<string, unknown>>;

@@ -11,14 +11,14 @@ import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
-import { auditPlugin } from '../graphql/audit-plugin.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { corsPolicy } from './cors-policy.js';
 import { leanPipelinePlugins } from '../graphql/lean-pipeline.js';
+import { loggingPlugin } from '../graphql/logging-plugin.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { devTokenRoute } from './dev-token-route.js';
 import { healthRoutes } from './health-routes.js';
-import { bindRequestLogger, requestLogging } from './request-logging.js';
+import { requestLogging } from './request-logging.js';
 import { restRouter } from './rest.js';
 import { schemaRoute } from './schema-route.js';
 import { landingPageSecurityPolicy, securityHeaders } from './security-headers.js';
@@ -70,13 +70,13 @@ export async function buildApp({
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
-    formatError: createFormatError(logger, { explainDenials: !config.production }),
+    formatError: createFormatError({ explainDenials: !config.production }),
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
       ...leanPipelinePlugins(),
       ...limits.plugins,
-      auditPlugin(logger),
+      loggingPlugin(),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -99,7 +99,6 @@ export async function buildApp({
     corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
     ...(config.production ? [] : [landingPageSecurityPolicy()]),
     express.json({ limit: BODY_LIMIT }),
-    bindRequestLogger,
     expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
   );
   if (mintToken) app.get('/dev/token', readOnlyCors, devTokenRoute(mintToken));

@@ -105,6 +105,6 @@ describe('structured logs', () => {
       for (const part of token.split('.')) assert.ok(!raw.includes(part), 'no part of a token is logged');
     }
     assert.ok(!raw.includes('dXNlcjpwYXNzd29yZA'));
-    assert.match(raw, /"authorization":"\[redacted\]"/);
+    assert.doesNotMatch(raw, /authorization/i, 'no header is logged');
   });
 });
