@@ -67,10 +67,10 @@ export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMes
   };
 }
 
-/** Every contender; `rest` only when the project serves the REST mirror. */
-export function contenders(servers: Servers, adminToken: string, withRest: boolean): Contender[] {
+/** Every contender, in the order of the table. */
+export function contenders(servers: Servers, adminToken: string): Contender[] {
   const { floor, peer, project, projectUncached } = servers;
-  const list: Contender[] = [
+  return [
     { key: 'floor', label: 'floor: bare node:http, no auth', server: floor, target: { ...restAdmin(floor.url, adminToken), headers: {} } },
     { key: 'peer', label: 'peer: Express 5 + express-oauth2-jwt-bearer', server: peer, target: restAdmin(peer.url, adminToken) },
     { key: 'admin', label: 'GraphQL adminMessage, admin token', server: project, target: graphqlQuery(project.url, 'adminMessage', adminToken) },
@@ -81,11 +81,8 @@ export function contenders(servers: Servers, adminToken: string, withRest: boole
       server: projectUncached,
       target: graphqlQuery(projectUncached.url, 'adminMessage', adminToken),
     },
+    { key: 'rest', label: 'REST /api/messages/admin (this project)', server: project, target: restAdmin(project.url, adminToken) },
   ];
-  if (withRest) {
-    list.push({ key: 'rest', label: 'REST /api/messages/admin (this project)', server: project, target: restAdmin(project.url, adminToken) });
-  }
-  return list;
 }
 
 /** Sends one request; undefined when it got exactly the expected answer, else what it got instead. */

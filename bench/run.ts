@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KeySetServer, type SigningKey } from '../test/helpers/key-set-server.js';
 import { barChartSvg } from './chart.js';
-import { adminToken, contenders, probe, restAdmin, startServers, type Contender } from './contenders.js';
+import { adminToken, contenders, probe, startServers, type Contender } from './contenders.js';
 import { load } from './load.js';
 import { runMemoryCheck } from './memory.js';
 import { ROOT } from './processes.js';
@@ -43,10 +43,7 @@ async function runComparison(idp: KeySetServer, key: SigningKey): Promise<void> 
   const token = await adminToken(idp, key);
   const servers = await startServers(idp.issuer);
   try {
-    const restAnswer = await probe(restAdmin(servers.project.url, token));
-    const notes = restAnswer ? [`No REST contender: this project's GET /api/messages/admin answered ${restAnswer}.`] : [];
-    notes.forEach((note) => console.log(`Note: ${note}`));
-    const list = contenders(servers, token, restAnswer === undefined);
+    const list = contenders(servers, token);
     for (const { label, target } of list) {
       const wrong = await probe(target);
       if (wrong) throw new Error(`${label}: ${target.method} ${target.url} answered ${wrong}`);
@@ -83,7 +80,7 @@ async function runComparison(idp: KeySetServer, key: SigningKey): Promise<void> 
         fixedRate: fixed.get(contender)!,
       };
     });
-    report(results.map(summarize), fixedRate, { rounds, duration, warmup }, notes);
+    report(results.map(summarize), fixedRate, { rounds, duration, warmup });
   } finally {
     await servers.stop();
   }
@@ -105,12 +102,10 @@ function report(
   summaries: ReturnType<typeof summarize>[],
   fixedRate: number,
   settings: { rounds: number; duration: number; warmup: number },
-  notes: string[],
 ): void {
   const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const text = [
     ...describeSystem().map((line) => `- ${line}`),
-    ...notes.map((note) => `- ${note}`),
     `- Settings: ${settings.rounds} interleaved rounds of ${settings.duration} s per contender after ${settings.warmup} s of warm-up each, ${connections} connections, every response body checked; then the same rounds at a fixed rate of ${fixedRate} req/s (${FIXED_RATE_SHARE * 100}% of the peer's median); latencies are medians over rounds.`,
     '',
     table(summaries, fixedRate),
