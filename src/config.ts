@@ -83,7 +83,7 @@ export function loadConfig(env: Env): Config {
       retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, 0, 60_000),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    permissionsClaim: oneOf(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], 'permissions') as PermissionsClaim,
+    permissionsClaim: oneOf<PermissionsClaim>(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], 'permissions'),
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
   };
 }
@@ -147,10 +147,12 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${value}"`);
 }
 
-function oneOf(env: Env, name: string, allowed: readonly string[], fallback: string): string {
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const value = nonEmpty(env, name) ?? fallback;
-  if (!allowed.includes(value)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value as T;
 }
 
 function parseUrl(name: string, value: string): URL {

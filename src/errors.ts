@@ -86,8 +86,10 @@ export class AccessDeniedError extends GraphQLError {
   }
 }
 
+const errorCodes: ReadonlySet<unknown> = new Set(Object.values(ErrorCode));
+
 /** Reads the code of a formatted or live GraphQL error, falling back to an internal error. */
 export function errorCodeOf(error: { extensions?: Record<string, unknown> | undefined }): ErrorCode {
   const code = error.extensions?.['code'];
-  return Object.values<string>(ErrorCode).includes(code as string) ? (code as ErrorCode) : ErrorCode.INTERNAL_SERVER_ERROR;
+  return errorCodes.has(code) ? (code as ErrorCode) : ErrorCode.INTERNAL_SERVER_ERROR;
 }

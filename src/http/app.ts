@@ -9,14 +9,14 @@ import { createContextBuilder, type RequestContext } from '../auth/context.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
-import { buildSchema } from '../graphql/schema.js';
 import { createFormatError } from '../graphql/format-error.js';
-import { queryLimits } from '../graphql/query-limits.js';
-import { corsPolicy } from './cors-policy.js';
 import { leanPipelinePlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin } from '../graphql/logging-plugin.js';
-import { errorHandler, notFound } from './error-handler.js';
+import { queryLimits } from '../graphql/query-limits.js';
+import { buildSchema } from '../graphql/schema.js';
+import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
+import { errorHandler, notFound } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
 import { requestLogging } from './request-logging.js';
 import { restRouter } from './rest.js';
@@ -86,9 +86,9 @@ export async function buildApp({
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLogging(logger));
   // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
   app.set('etag', false);
+  app.use(requestLogging(logger));
   app.use(securityHeaders());
   app.use(healthRoutes(verifier.keySet));
   const readOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
