@@ -13,7 +13,17 @@ export interface RequestContext {
   log: Logger;
 }
 
-export type ContextBuilder = (request: { headers: IncomingHttpHeaders; log: Logger }) => Promise<RequestContext>;
+/** What the context builder reads of a request; a node IncomingMessage or Express Request with `log` attached. */
+export interface AuthRequest {
+  method: string;
+  /** Path and query, as `IncomingMessage.url`. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: readonly string[];
+  log: Logger;
+}
+
+export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
 
 /**
  * Turns the `Authorization` header into a context. No header is an anonymous request, left to the

@@ -13,6 +13,6 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
  *
  * Measured with `npm run bench`; see the README's Performance section.
  */
-export function leanPipelinePlugins(): Array<ApolloServerPlugin<BaseContext>> {
+export function disableUnusedDefaultPlugins(): Array<ApolloServerPlugin<BaseContext>> {
   return [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled()];
 }

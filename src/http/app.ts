@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
@@ -10,16 +10,17 @@ import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { createFormatError } from '../graphql/format-error.js';
-import { leanPipelinePlugins } from '../graphql/lean-pipeline.js';
+import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin } from '../graphql/logging-plugin.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
 import { errorHandler, notFound } from './error-handler.js';
+import { graphqlRoute } from './graphql-route.js';
 import { healthRoutes } from './health-routes.js';
 import { requestLogging } from './request-logging.js';
-import { restRouter } from './rest.js';
+import { restRoutes } from './rest.js';
 import { schemaRoute } from './schema-route.js';
 import { landingPageSecurityPolicy, securityHeaders } from './security-headers.js';
 
@@ -34,14 +35,13 @@ export interface AppOptions {
 
 export interface App {
   /** The request listener to mount on an HTTP server. */
-  handler: express.Express;
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   verifier: Verifier;
   /** Stops Apollo Server; the caller closes the HTTP server first. */
   close(): Promise<void>;
 }
 
-/** Largest request body accepted; a GraphQL document for this API is a few hundred bytes. */
-export const BODY_LIMIT = '100kb';
+export { BODY_LIMIT } from './json-body.js';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
 export async function buildApp({
@@ -74,7 +74,7 @@ export async function buildApp({
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
-      ...leanPipelinePlugins(),
+      ...disableUnusedDefaultPlugins(),
       ...limits.plugins,
       loggingPlugin(),
       config.production
@@ -84,28 +84,50 @@ export async function buildApp({
   });
   await apollo.start();
 
+  const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
+  // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
+  const hotRoutes = new Map([
+    ...restRoutes({ schema, buildContext, cors: getOnlyCors }),
+    [
+      '/graphql',
+      graphqlRoute({
+        apollo,
+        buildContext,
+        cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
+        landingPage: config.production ? undefined : landingPageSecurityPolicy(),
+      }),
+    ],
+  ]);
+
+  // Express keeps the routes whose cost does not matter, and answers every other path.
   const app = express();
   app.disable('x-powered-by');
   // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
   app.set('etag', false);
-  app.use(requestLogging(logger));
-  app.use(securityHeaders());
   app.use(healthRoutes(verifier.keySet));
-  const readOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
-  app.use('/api/messages', restRouter({ schema, buildContext, cors: readOnlyCors }));
-  // `all`, not `use`: only `/graphql` itself is the endpoint, `/graphql/anything` is a 404.
-  app.all(
-    '/graphql',
-    corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
-    ...(config.production ? [] : [landingPageSecurityPolicy()]),
-    express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
-  );
-  if (mintToken) app.get('/dev/token', readOnlyCors, devTokenRoute(mintToken));
+  if (mintToken) app.get('/dev/token', getOnlyCors, devTokenRoute(mintToken));
   // The SDL discloses what introspection does and more, so it follows the same switch.
-  if (config.introspection) app.get('/schema.graphql', readOnlyCors, schemaRoute(schema));
+  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema));
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(errorHandler);
 
-  return { handler: app, verifier, close: () => apollo.stop() };
+  // Steps every response gets, whichever route answers it: defined once, here.
+  const logRequest = requestLogging(logger);
+  const writeSecurityHeaders = securityHeaders();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    logRequest(req, res);
+    writeSecurityHeaders(res);
+    (hotRoutes.get(routeKeyOf(req.url ?? '')) ?? app)(req, res);
+  };
+  return { handler, verifier, close: () => apollo.stop() };
+}
+
+/**
+ * The path as Express matches routes by default: without the query, case-insensitive, one
+ * trailing slash ignored. Paths that are not routes here fall through to Express's 404.
+ */
+function routeKeyOf(url: string): string {
+  const query = url.indexOf('?');
+  const path = (query === -1 ? url : url.slice(0, query)).toLowerCase();
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }

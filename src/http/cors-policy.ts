@@ -1,5 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
-import type { RequestHandler } from 'express';
 
 /** Request headers a browser client may send: its token, its JSON, and Apollo's CSRF opt-in. */
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'apollo-require-preflight'];
@@ -7,12 +7,15 @@ const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'apollo-require-prefli
 /** How long a browser may reuse a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE_S = 86_400;
 
+/** A plain `(req, res, next)` step, so it serves `node:http` routes and Express ones alike. */
+export type CorsStep = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
 /**
  * CORS for one browser origin and the given methods. The origin is passed as a list so that the
  * `cors` package answers other origins without any `Access-Control-Allow-Origin`, rather than with
  * the configured one. Preflights end here with 204; no credentials, since tokens travel in a header.
  */
-export function corsPolicy(clientOrigin: string, methods: readonly string[]): RequestHandler {
+export function corsPolicy(clientOrigin: string, methods: readonly string[]): CorsStep {
   return cors({
     origin: [clientOrigin],
     methods: [...methods],

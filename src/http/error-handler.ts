@@ -1,17 +1,29 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ErrorCode, httpStatusOf, Message } from '../errors.js';
 
-/** Sends the seed's error body, `{"message": "..."}`, with the status the code maps to. */
-export function sendError(res: Response, code: ErrorCode, message: string): void {
-  res.status(httpStatusOf[code]).json({ message });
+/**
+ * Sends the seed's error body, `{"message": "..."}`, with the status the code maps to. Plain
+ * `node:http`, so the `/graphql` path and the Express routes answer byte for byte alike.
+ */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
+  sendJson(res, httpStatusOf[code], { message });
+}
+
+/** What Express's `res.json` writes, for responses outside Express. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /** Unknown paths: the seed's JSON 404 rather than Express's HTML page. */
 export const notFound: RequestHandler = (_req, res) => sendError(res, ErrorCode.NOT_FOUND, Message.NOT_FOUND);
 
 /** Another method on a known path: the seed's JSON 405, with the `Allow` header RFC 9110 asks for. */
-export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+export function methodNotAllowed(allowed: readonly string[]): (req: IncomingMessage, res: ServerResponse) => void {
   const allow = allowed.join(', ');
   return (_req, res) => {
     res.setHeader('allow', allow);
@@ -19,7 +31,7 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
   };
 }
 
-/** Errors raised by body parsing that a client caused, by the `type` body-parser gives them. */
+/** Errors raised while reading a body that a client caused, by the `type` body-parser and raw-body give them. */
 const clientErrors: Readonly<Record<string, [ErrorCode, string]>> = {
   'entity.parse.failed': [ErrorCode.BAD_REQUEST, 'Malformed JSON body'],
   'entity.too.large': [ErrorCode.PAYLOAD_TOO_LARGE, 'Payload Too Large'],
@@ -30,16 +42,19 @@ const clientErrors: Readonly<Record<string, [ErrorCode, string]>> = {
 };
 
 /**
- * The last handler: every error becomes a JSON body without a stack trace. Client mistakes keep
- * their 4xx; anything else is logged and answered with a bare 500.
+ * Answers any error with a JSON body without a stack trace. Client mistakes keep their 4xx;
+ * anything else is logged and answered with a bare 500.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, next) => {
-    if (res.headersSent) return next(error);
-    const type = (error as { type?: unknown } | null)?.type;
-    const known = typeof type === 'string' ? clientErrors[type] : undefined;
-    if (known) return sendError(res, ...known);
-    (req.log ?? logger).error({ err: error }, 'unhandled error');
-    return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, Message.INTERNAL_SERVER_ERROR);
-  };
+export function answerError(error: unknown, req: IncomingMessage, res: ServerResponse): void {
+  const type = (error as { type?: unknown } | null)?.type;
+  const known = typeof type === 'string' ? clientErrors[type] : undefined;
+  if (known) return sendError(res, ...known);
+  req.log.error({ err: error }, 'unhandled error');
+  return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, Message.INTERNAL_SERVER_ERROR);
 }
+
+/** The last Express handler: every error goes through `answerError`. */
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) return next(error);
+  return answerError(error, req, res);
+};

@@ -1,17 +1,18 @@
-import express, { type RequestHandler, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { execute, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { ContextBuilder, RequestContext } from '../auth/context.js';
+import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/context.js';
 import { BearerChallenge, ErrorCode, errorCodeOf } from '../errors.js';
-import { methodNotAllowed, sendError } from './error-handler.js';
+import type { CorsStep } from './cors-policy.js';
+import { answerError, methodNotAllowed, sendError, sendJson } from './error-handler.js';
 
 /**
  * The seed's REST routes, under `/api/messages`, and the GraphQL query each one runs. The alias
  * gives every result the same shape, whose `message` is the seed's body.
  */
 const queries: Readonly<Record<string, string>> = {
-  '/public': '{ message: publicMessage { text } }',
-  '/protected': '{ message: protectedMessage { text } }',
-  '/admin': '{ message: adminMessage { text } }',
+  '/api/messages/public': '{ message: publicMessage { text } }',
+  '/api/messages/protected': '{ message: protectedMessage { text } }',
+  '/api/messages/admin': '{ message: adminMessage { text } }',
 };
 
 export interface RestOptions {
@@ -19,24 +20,32 @@ export interface RestOptions {
   schema: GraphQLSchema;
   buildContext: ContextBuilder;
   /** The CORS policy of these routes, for their preflights and every answer; other paths get none. */
-  cors: RequestHandler;
+  cors: CorsStep;
 }
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+const notAllowed = methodNotAllowed(['GET', 'HEAD']);
 
 /**
  * The seed's REST API as a thin mirror of the GraphQL one: each route executes its query and turns
  * the error code into the status, so no access rule is written twice. The queries are parsed and
  * validated once, here, and a query the schema no longer answers stops the app from starting.
+ * Plain `node:http` routes by path, served without Express's per-request cost, like `/graphql`.
  */
-export function restRouter({ schema, buildContext, cors }: RestOptions): express.Router {
-  const router = express.Router();
-  for (const [path, query] of Object.entries(queries)) {
-    router
-      .route(path)
-      .all(cors)
-      .get(runQuery(schema, parseAndValidate(schema, query), buildContext))
-      .all(methodNotAllowed(['GET', 'HEAD']));
-  }
-  return router;
+export function restRoutes({ schema, buildContext, cors }: RestOptions): Map<string, Route> {
+  return new Map(
+    Object.entries(queries).map(([path, query]) => {
+      const run = runQuery(schema, parseAndValidate(schema, query), buildContext);
+      const route: Route = (req, res) =>
+        cors(req, res, (error) => {
+          if (error) return answerError(error, req, res);
+          if (req.method !== 'GET' && req.method !== 'HEAD') return notAllowed(req, res);
+          run(req, res).catch((failure: unknown) => answerError(failure, req, res));
+        });
+      return [path, route];
+    }),
+  );
 }
 
 function parseAndValidate(schema: GraphQLSchema, query: string): DocumentNode {
@@ -46,11 +55,12 @@ function parseAndValidate(schema: GraphQLSchema, query: string): DocumentNode {
   return document;
 }
 
-function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: ContextBuilder): RequestHandler {
-  return async (req, res) => {
+function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: ContextBuilder) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let contextValue: RequestContext;
     try {
-      contextValue = await buildContext(req);
+      // node:http sets `method` and `url` on every request its server emits.
+      contextValue = await buildContext(req as AuthRequest);
     } catch (error) {
       // The context builder rejects bad credentials with a GraphQLError; anything else is a fault.
       if (!(error instanceof GraphQLError)) throw error;
@@ -58,8 +68,8 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
     }
     const result = await execute({ schema, document, contextValue });
     const error = result.errors?.[0];
-    if (!error) return void res.json(result.data?.['message']);
-    // A resolver that failed by accident goes to the error handler, which logs it and answers 500.
+    if (!error) return sendJson(res, 200, result.data?.['message']);
+    // A resolver that failed by accident goes to `answerError`, which logs it and answers 500.
     if (errorCodeOf(error) === ErrorCode.INTERNAL_SERVER_ERROR) throw error.originalError ?? error;
     return sendGraphQLError(res, error);
   };
@@ -70,7 +80,7 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
  * failure brings its own headers (the bearer challenge, `retry-after`); a field denied to an
  * anonymous request gets the challenge that asks for a token.
  */
-function sendGraphQLError(res: Response, error: GraphQLError): void {
+function sendGraphQLError(res: ServerResponse, error: GraphQLError): void {
   const code = errorCodeOf(error);
   const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
   if (headers) for (const [name, value] of headers) res.setHeader(name, value);

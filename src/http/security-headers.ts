@@ -1,4 +1,5 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
+import accepts from 'accepts';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
@@ -53,25 +54,43 @@ const APOLLO_MEDIA_TYPES = [
   'text/html',
 ];
 
-/** True for the requests Apollo answers with its landing page: a GET that prefers HTML. */
-function wantsLandingPage(req: Request): boolean {
-  return req.method === 'GET' && req.headers.accept !== undefined && req.accepts(APOLLO_MEDIA_TYPES) === 'text/html';
+type HeaderWriter = (res: ServerResponse) => void;
+
+/**
+ * Runs a helmet middleware once, at start-up, on a stand-in response and keeps what it wrote:
+ * its headers depend on its options only, never on the request, so each response just gets the
+ * same list, without helmet's per-request work.
+ */
+function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): Array<[string, OutgoingHttpHeader]> {
+  const written: Array<[string, OutgoingHttpHeader]> = [];
+  const recorder = { setHeader: (name: string, value: OutgoingHttpHeader) => written.push([name.toLowerCase(), value]), removeHeader: () => undefined };
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return written;
 }
 
-/** The seed's security headers, for every response. */
-export function securityHeaders(): RequestHandler {
-  const strict = helmet(seedHelmet);
-  return (req, res, next) => {
-    res.set(seedHeadersHelmetLeaves);
-    strict(req, res, next);
+function writerOf(headers: ReadonlyArray<[string, OutgoingHttpHeader]>): HeaderWriter {
+  return (res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
   };
 }
 
+/** Writes the seed's security headers; for every response. */
+export function securityHeaders(): HeaderWriter {
+  return writerOf([...Object.entries(seedHeadersHelmetLeaves), ...headersOf(helmet(seedHelmet))]);
+}
+
+/** True for the requests Apollo answers with its landing page: a GET that prefers HTML. */
+function wantsLandingPage(req: IncomingMessage): boolean {
+  return req.method === 'GET' && req.headers.accept !== undefined && accepts(req).type(APOLLO_MEDIA_TYPES) === 'text/html';
+}
+
 /**
- * Mounted in front of Apollo only: swaps the strict policy for the landing page's on the requests
- * Apollo answers with that page, and leaves every other response alone.
+ * For `/graphql` outside production: swaps the strict policy for the landing page's on the
+ * requests Apollo answers with that page, and leaves every other response alone.
  */
-export function landingPageSecurityPolicy(): RequestHandler {
-  const relaxed = helmet.contentSecurityPolicy({ useDefaults: false, directives: landingPageDirectives });
-  return (req, res, next) => (wantsLandingPage(req) ? relaxed(req, res, next) : next());
+export function landingPageSecurityPolicy(): (req: IncomingMessage, res: ServerResponse) => void {
+  const relaxed = writerOf(headersOf(helmet.contentSecurityPolicy({ useDefaults: false, directives: landingPageDirectives })));
+  return (req, res) => {
+    if (wantsLandingPage(req)) relaxed(res);
+  };
 }
