@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
-import { KeySetServer, sign } from '../helpers/key-set-server.js';
+import { KeySetServer, sign } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { finished, freePort, logLine } from '../helpers/process.js';
 

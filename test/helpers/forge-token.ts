@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { SigningKey } from './key-set-server.js';
+import type { SigningKey } from '../../support/key-set-server.js';
 
 /** base64url of a string as is, or of an object's JSON. */
 export function b64url(value: string | object): string {

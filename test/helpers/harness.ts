@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type ResolvedConfig } from '../../src/config.js';
 import { buildApp, type App } from '../../src/http/app.js';
-import { KeySetServer, sign, type KeySetFault, type SigningKey } from './key-set-server.js';
+import { KeySetServer, sign, type KeySetFault, type SigningKey } from '../../support/key-set-server.js';
 
 export const AUDIENCE = 'https://hello-world.example.com';
 export const ADMIN = 'read:admin-messages';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
-import { KeySetServer, sign } from '../helpers/key-set-server.js';
+import { KeySetServer, sign } from '../../support/key-set-server.js';
 import { finished, freePort, logLine, runScript } from '../helpers/process.js';
 
 describe('SIGTERM', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSigningKey } from '../helpers/key-set-server.js';
+import { createSigningKey } from '../../support/key-set-server.js';
 import { ADMIN, AUDIENCE, startHarness, type Harness } from '../helpers/harness.js';
 
 const ALL = '{ publicMessage { text } protectedMessage { text } adminMessage { text } }';

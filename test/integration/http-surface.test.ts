@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildSchema } from '../../src/graphql/schema.js';
 import { BODY_LIMIT } from '../../src/http/app.js';
-import { createSigningKey } from '../helpers/key-set-server.js';
+import { createSigningKey } from '../../support/key-set-server.js';
 import { CLIENT_ORIGIN, startHarness, type Harness } from '../helpers/harness.js';
 import { bearer, request, type Exchange } from '../helpers/http-request.js';
 

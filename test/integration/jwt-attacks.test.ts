@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { exportSPKI } from 'jose';
 import { b64url, signHmac, signRaw } from '../helpers/forge-token.js';
 import { ADMIN, AUDIENCE, startHarness, type Harness } from '../helpers/harness.js';
-import { KeySetServer, sign, type SigningKey } from '../helpers/key-set-server.js';
+import { KeySetServer, sign, type SigningKey } from '../../support/key-set-server.js';
 
 /**
  * Hostile tokens, one per attack class (graphql-auth.test.ts has the plain invalid ones). Each

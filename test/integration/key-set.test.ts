@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
-import type { KeySetFault } from '../helpers/key-set-server.js';
+import type { KeySetFault } from '../../support/key-set-server.js';
 
 const UNAVAILABLE = { message: 'Unable to verify credentials', extensions: { code: 'AUTH_UNAVAILABLE' } };
 

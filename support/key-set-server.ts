@@ -1,3 +1,7 @@
+/**
+ * The identity provider the tests and the bench trust: a real key-set endpoint on loopback, with
+ * real RS256 keys, that can be told to misbehave. Shared by both, so it lives outside either.
+ */
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
