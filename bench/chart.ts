@@ -1,3 +1,4 @@
+import type { ContenderKey } from './contenders.js';
 import type { Summary } from './report.js';
 
 const ROW = 26;
@@ -15,19 +16,19 @@ export function barChartSvg(summaries: readonly Summary[], fixedRate: number): s
   const width = LABEL_WIDTH + 2 * PANEL_WIDTH + GAP + 70;
   const height = TOP + summaries.length * ROW + 12;
   const maxRate = Math.max(...summaries.filter((s) => s.key !== 'floor').map((s) => s.median)) * 1.1;
-  const maxP99 = Math.max(...summaries.map((s) => s.fixedRateP99 ?? 0), 1);
+  const maxP99 = Math.max(...summaries.map((s) => s.fixedRateP99), 1);
   const p99Left = LABEL_WIDTH + PANEL_WIDTH + GAP;
   const rows = summaries.map((s, i) => {
     const y = TOP + i * ROW;
     const cut = s.median > maxRate;
     const rateWidth = Math.min(s.median / maxRate, 1) * PANEL_WIDTH;
-    const p99Width = ((s.fixedRateP99 ?? 0) / maxP99) * PANEL_WIDTH;
+    const p99Width = (s.fixedRateP99 / maxP99) * PANEL_WIDTH;
     return [
       `<text x="${LABEL_WIDTH - 8}" y="${y + 15}" text-anchor="end">${escape(s.label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${rateWidth.toFixed(1)}" height="${ROW - 8}" fill="${colour(s.key)}"/>`,
       `<text x="${(LABEL_WIDTH + rateWidth + 4).toFixed(1)}" y="${y + 15}">${Math.round(s.median).toLocaleString('en-US')}${cut ? ' »' : ''}</text>`,
       `<rect x="${p99Left}" y="${y + 3}" width="${p99Width.toFixed(1)}" height="${ROW - 8}" fill="${colour(s.key)}" fill-opacity="0.6"/>`,
-      `<text x="${(p99Left + p99Width + 4).toFixed(1)}" y="${y + 15}">${s.fixedRateP99 === undefined ? 'n/a' : `${Math.round(s.fixedRateP99)} ms`}</text>`,
+      `<text x="${(p99Left + p99Width + 4).toFixed(1)}" y="${y + 15}">${Math.round(s.fixedRateP99)} ms</text>`,
     ].join('');
   });
   return [
@@ -42,8 +43,20 @@ export function barChartSvg(summaries: readonly Summary[], fixedRate: number): s
   ].join('\n');
 }
 
-function colour(key: Summary['key']): string {
-  return { floor: '#9e9e9e', peer: '#e07b39', admin: '#3f6fd1', public: '#7fa3e8', 'admin-uncached': '#1f3f80', rest: '#4caf7d' }[key];
+const COLOURS: Record<ContenderKey, string> = {
+  floor: '#9e9e9e',
+  'rest-peer': '#e07b39',
+  apollo: '#c9a227',
+  yoga: '#d64f8f',
+  mercurius: '#8a5cc2',
+  admin: '#3f6fd1',
+  public: '#7fa3e8',
+  'admin-uncached': '#1f3f80',
+  rest: '#4caf7d',
+};
+
+function colour(key: ContenderKey): string {
+  return COLOURS[key];
 }
 
 function escape(text: string): string {

@@ -1,47 +1,27 @@
 import { MessageText } from '../src/graphql/resolvers.js';
-import { ADMIN, AUDIENCE } from '../test/helpers/harness.js';
-import { sign, type KeySetServer, type SigningKey } from '../test/helpers/key-set-server.js';
+import { sign, type KeySetServer, type SigningKey } from '../support/key-set-server.js';
 import type { Target } from './load.js';
 import { startBenchServer, startProject, type ServerProcess } from './processes.js';
 
+export const AUDIENCE = 'https://hello-world.example.com';
+const ADMIN = 'read:admin-messages';
+
+export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'public' | 'admin-uncached' | 'rest';
+
 /** A server setup under test, and how to ask it for the admin (or public) message. */
 export interface Contender {
-  /** Short key used for ratios. */
-  key: 'floor' | 'peer' | 'admin' | 'public' | 'admin-uncached' | 'rest';
+  key: ContenderKey;
   label: string;
+  /** What kind of peer it is, if it is one: the targets compare against each kind. */
+  peer?: 'rest' | 'graphql';
   target: Target;
   /** The process that answers, whose CPU time is read. */
   server: ServerProcess;
 }
 
-export interface Servers {
-  floor: ServerProcess;
-  peer: ServerProcess;
-  project: ServerProcess;
-  /** The same build with `TOKEN_CACHE_SIZE=0`: every request verified afresh. */
-  projectUncached: ServerProcess;
-  stop(): Promise<void>;
-}
-
 /** How the bench runs this project: as in production, against the bench's loopback issuer. */
 export function projectEnv(issuer: string, extra: Record<string, string> = {}): Record<string, string> {
   return { NODE_ENV: 'production', AUTH0_ISSUER_BASE_URL: issuer, AUTH0_AUDIENCE: AUDIENCE, ...extra };
-}
-
-export async function startServers(issuer: string): Promise<Servers> {
-  const [floor, peer, project, projectUncached] = await Promise.all([
-    startBenchServer('floor.ts'),
-    startBenchServer('peer.ts', [issuer, AUDIENCE]),
-    startProject(projectEnv(issuer)),
-    startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' })),
-  ]);
-  return {
-    floor,
-    peer,
-    project,
-    projectUncached,
-    stop: async () => void (await Promise.all([floor, peer, project, projectUncached].map((s) => s.stop()))),
-  };
 }
 
 /** Signs a token like an Auth0 access token with the admin permission, valid for an hour. */
@@ -50,10 +30,9 @@ export function adminToken(idp: KeySetServer, key: SigningKey, sub = 'auth0|benc
   return sign({ iss: idp.issuer, aud: AUDIENCE, sub, iat: now, exp: now + 3600, permissions: [ADMIN] }, { key });
 }
 
-const adminJson = JSON.stringify({ text: MessageText.admin });
-
-export function restAdmin(baseUrl: string, token: string): Target {
-  return { url: `${baseUrl}/api/messages/admin`, method: 'GET', headers: { authorization: `Bearer ${token}` }, expected: adminJson };
+export function restAdmin(baseUrl: string, token?: string): Target {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return { url: `${baseUrl}/api/messages/admin`, method: 'GET', headers, expected: JSON.stringify({ text: MessageText.admin }) };
 }
 
 export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMessage', token?: string): Target {
@@ -67,22 +46,32 @@ export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMes
   };
 }
 
-/** Every contender, in the order of the table. */
-export function contenders(servers: Servers, adminToken: string): Contender[] {
-  const { floor, peer, project, projectUncached } = servers;
-  return [
-    { key: 'floor', label: 'floor: bare node:http, no auth', server: floor, target: { ...restAdmin(floor.url, adminToken), headers: {} } },
-    { key: 'peer', label: 'peer: Express 5 + express-oauth2-jwt-bearer', server: peer, target: restAdmin(peer.url, adminToken) },
-    { key: 'admin', label: 'GraphQL adminMessage, admin token', server: project, target: graphqlQuery(project.url, 'adminMessage', adminToken) },
-    { key: 'public', label: 'GraphQL publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
-    {
-      key: 'admin-uncached',
-      label: 'GraphQL adminMessage, TOKEN_CACHE_SIZE=0',
-      server: projectUncached,
-      target: graphqlQuery(projectUncached.url, 'adminMessage', adminToken),
-    },
-    { key: 'rest', label: 'REST /api/messages/admin (this project)', server: project, target: restAdmin(project.url, adminToken) },
+/** Starts every server, each in its own process, and lists the contenders in the order of the table. */
+export async function startContenders(issuer: string, token: string, projectNodeArgs: string[]): Promise<{ list: Contender[]; stop(): Promise<void> }> {
+  const peerArgs = [issuer, AUDIENCE];
+  const [floor, restPeer, apollo, yoga, mercurius, project, uncached] = await Promise.all([
+    startBenchServer('floor.mjs'),
+    startBenchServer('rest-express.mjs', peerArgs),
+    startBenchServer('apollo-shield.mjs', peerArgs),
+    startBenchServer('yoga.mjs', peerArgs),
+    startBenchServer('mercurius.mjs', peerArgs),
+    startProject(projectEnv(issuer), projectNodeArgs),
+    startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' }), projectNodeArgs),
+  ]);
+  const admin = (server: ServerProcess) => graphqlQuery(server.url, 'adminMessage', token);
+  const list: Contender[] = [
+    { key: 'floor', label: 'floor: bare node:http, no auth', server: floor, target: restAdmin(floor.url) },
+    { key: 'rest-peer', label: 'REST peer: Express + express-oauth2-jwt-bearer', peer: 'rest', server: restPeer, target: restAdmin(restPeer.url, token) },
+    { key: 'apollo', label: 'GraphQL peer: Apollo/Express + graphql-shield', peer: 'graphql', server: apollo, target: admin(apollo) },
+    { key: 'yoga', label: 'GraphQL peer: Yoga + plugin-jwt + generic-auth', peer: 'graphql', server: yoga, target: admin(yoga) },
+    { key: 'mercurius', label: 'GraphQL peer: Fastify + mercurius-auth', peer: 'graphql', server: mercurius, target: admin(mercurius) },
+    { key: 'admin', label: 'this project: adminMessage, admin token', server: project, target: admin(project) },
+    { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
+    { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
+    { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
   ];
+  const servers = [floor, restPeer, apollo, yoga, mercurius, project, uncached];
+  return { list, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
 }
 
 /** Sends one request; undefined when it got exactly the expected answer, else what it got instead. */

@@ -1,4 +1,4 @@
-import type { KeySetServer } from '../test/helpers/key-set-server.js';
+import type { KeySetServer } from '../support/key-set-server.js';
 import { graphqlQuery, projectEnv } from './contenders.js';
 import { load } from './load.js';
 import { startProject } from './processes.js';

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test/helpers/process.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** An empty working directory, so that a developer's `.env` cannot change what is measured. */
@@ -24,11 +24,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts one of the bench's own servers (`bench/servers/*.ts`), which prints its port when listening. */
+/** Starts one of the bench's servers (`bench/servers/*.mjs`), in production mode; it prints its port when listening. */
 export async function startBenchServer(script: string, args: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/servers', script), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '' },
+  const child = spawn(process.execPath, [join(ROOT, 'bench/servers', script), ...args], {
+    cwd: CWD,
+    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -39,24 +39,32 @@ export async function startBenchServer(script: string, args: string[] = []): Pro
 }
 
 /**
- * Starts this project as users run it, `node dist/main.js` (or another build's entry point),
- * configured only through `env`. Its logs go to /dev/null: the cheapest sink, and the bench must
- * not spend CPU reading them.
+ * Starts this project as users run it, `node dist/main.js`, configured only through `env`. Its
+ * logs go to /dev/null: the cheapest sink, and the bench must not spend CPU reading them.
  */
-export async function startProject(env: Record<string, string>, nodeArgs: string[] = [], entry = 'dist/main.js'): Promise<ServerProcess> {
+export async function startProject(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, entry)], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
     cwd: CWD,
     env: { PATH: process.env['PATH'] ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${entry} exited with code ${String(code)} before listening`);
+    throw new Error(`dist/main.js exited with code ${String(code)} before listening`);
   });
-  await withTimeout(Promise.race([untilAnswering(url), exited]), `${entry} did not start listening`);
+  await withTimeout(Promise.race([untilAnswering(url), exited]), 'dist/main.js did not start listening');
   exited.catch(() => undefined);
   return serverProcess(child, url);
+}
+
+/** A port that was free a moment ago: good enough on the quiet machine a bench needs anyway. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
 }
 
 async function untilAnswering(url: string): Promise<void> {

@@ -4,37 +4,40 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './processes.js';
 
-/** Packages whose versions decide the figures: the project's stack, the peer's, the load generator. */
-const LIBRARIES = ['@apollo/server', '@as-integrations/express5', 'express', 'graphql', 'jose', 'express-oauth2-jwt-bearer', 'autocannon'];
+/** Packages whose versions decide the figures: this project's stack, the peers', the load generator. */
+const LIBRARIES = {
+  '': ['@apollo/server', 'express', 'graphql', 'jose', 'autocannon'],
+  bench: ['express-oauth2-jwt-bearer', 'graphql-shield', 'graphql-yoga', '@graphql-yoga/plugin-jwt', '@envelop/generic-auth', 'fastify', 'mercurius', 'mercurius-auth', '@fastify/jwt'],
+};
 
 /** Node, CPU and library versions, printed before any figure so that runs can be compared. */
 export function describeSystem(): string[] {
   const cores = cpus();
-  const versions = LIBRARIES.map((name) => `${name} ${installedVersion(name)}`);
-  // The peer brings its own jose; which one it verifies with matters as much as ours.
-  const peerJose = join('express-oauth2-jwt-bearer', 'node_modules', 'jose');
-  if (existsSync(join(ROOT, 'node_modules', peerJose))) versions.push(`jose (peer's) ${installedVersion(peerJose)}`);
+  const versions = Object.entries(LIBRARIES).map(([dir, names]) => names.map((name) => `${name} ${installedVersion(dir, name)}`).join(', '));
   return [
     `Node.js ${process.version} on ${process.platform}/${process.arch}`,
     `CPU: ${cores.length} × ${cores[0]?.model ?? 'unknown'}; load average at start ${loadavg().map((n) => n.toFixed(2)).join(' ')}`,
-    `Libraries: ${versions.join(', ')}`,
+    `This project: ${versions[0]}`,
+    `Peers: ${versions[1]}`,
   ];
 }
 
-function installedVersion(name: string): string {
-  const file = join(ROOT, 'node_modules', name, 'package.json');
+function installedVersion(dir: string, name: string): string {
+  const file = join(ROOT, dir, 'node_modules', name, 'package.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'not installed';
 }
 
 const CLOCK_TICKS_PER_S = Number(linuxOnly(() => execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) ?? 100);
 
-/** CPU seconds (user + system) a process has used so far; undefined off Linux. */
-export function cpuSeconds(pid: number): number | undefined {
-  return linuxOnly(() => {
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-  });
+/** CPU seconds (user + system) a process has used so far; NaN off Linux. */
+export function cpuSeconds(pid: number): number {
+  return (
+    linuxOnly(() => {
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+    }) ?? Number.NaN
+  );
 }
 
 /** Resident set size of a process in bytes; undefined off Linux. */

@@ -67,7 +67,8 @@ describe('the node:http path for /graphql and the REST mirror', () => {
   });
 
   it('leaves a missing or non-JSON content-type to Apollo, which refuses it as a possible CSRF', async () => {
-    for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+    const types: Array<Record<string, string>> = [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }];
+    for (const headers of types) {
       const answer = await send('POST', '/graphql', headers, [QUERY]);
       assert.equal(answer.status, 400, JSON.stringify(headers));
       assert.match(answer.body, CSRF_BLOCKED);
