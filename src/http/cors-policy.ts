@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
+import { recordHeaders, writeHeaders } from './recorded-headers.js';
 
 /** Request headers a browser client may send: its token, its JSON, and Apollo's CSRF opt-in. */
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'apollo-require-preflight'];
@@ -14,13 +15,23 @@ export type CorsStep = (req: IncomingMessage, res: ServerResponse, next: (error?
  * CORS for one browser origin and the given methods. The origin is passed as a list so that the
  * `cors` package answers other origins without any `Access-Control-Allow-Origin`, rather than with
  * the configured one. Preflights end here with 204; no credentials, since tokens travel in a header.
+ *
+ * Any other request gets one of two header lists, for the client origin or for any other (or
+ * none), which `cors` writes at start-up: with fixed options, the `Origin` header is all it reads.
  */
 export function corsPolicy(clientOrigin: string, methods: readonly string[]): CorsStep {
-  return cors({
+  const policy = cors({
     origin: [clientOrigin],
     methods: [...methods],
     allowedHeaders: ALLOWED_HEADERS,
     maxAge: PREFLIGHT_MAX_AGE_S,
     optionsSuccessStatus: 204,
   });
+  const forClient = recordHeaders(policy, { method: 'GET', headers: { origin: clientOrigin } });
+  const forOthers = recordHeaders(policy, { method: 'GET', headers: {} });
+  return (req, res, next) => {
+    if (req.method === 'OPTIONS') return policy(req, res, next);
+    writeHeaders(res, req.headers.origin === clientOrigin ? forClient : forOthers);
+    next();
+  };
 }

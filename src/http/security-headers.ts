@@ -1,6 +1,7 @@
-import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import accepts from 'accepts';
 import helmet, { type HelmetOptions } from 'helmet';
+import { recordHeaders, writeHeaders } from './recorded-headers.js';
 
 /**
  * The seed's security headers, byte for byte, on every response. helmet writes most of them; the
@@ -44,6 +45,9 @@ const landingPageDirectives = {
   frameAncestors: ["'none'"],
 };
 
+/** helmet's headers depend on its options only, so any request records them. */
+const STAND_IN = { method: 'GET', headers: {} };
+
 /** The media types Apollo Server negotiates between (`ApolloServer.prefersHTML`), in its order. */
 const APOLLO_MEDIA_TYPES = [
   'application/json',
@@ -54,29 +58,10 @@ const APOLLO_MEDIA_TYPES = [
   'text/html',
 ];
 
-type HeaderWriter = (res: ServerResponse) => void;
-
-/**
- * Runs a helmet middleware once, at start-up, on a stand-in response and keeps what it wrote:
- * its headers depend on its options only, never on the request, so each response just gets the
- * same list, without helmet's per-request work.
- */
-function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): Array<[string, OutgoingHttpHeader]> {
-  const written: Array<[string, OutgoingHttpHeader]> = [];
-  const recorder = { setHeader: (name: string, value: OutgoingHttpHeader) => written.push([name.toLowerCase(), value]), removeHeader: () => undefined };
-  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
-  return written;
-}
-
-function writerOf(headers: ReadonlyArray<[string, OutgoingHttpHeader]>): HeaderWriter {
-  return (res) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-  };
-}
-
 /** Writes the seed's security headers; for every response. */
-export function securityHeaders(): HeaderWriter {
-  return writerOf([...Object.entries(seedHeadersHelmetLeaves), ...headersOf(helmet(seedHelmet))]);
+export function securityHeaders(): (res: ServerResponse) => void {
+  const headers = [...Object.entries(seedHeadersHelmetLeaves), ...recordHeaders(helmet(seedHelmet), STAND_IN)] as const;
+  return (res) => writeHeaders(res, headers);
 }
 
 /** True for the requests Apollo answers with its landing page: a GET that prefers HTML. */
@@ -89,8 +74,8 @@ function wantsLandingPage(req: IncomingMessage): boolean {
  * requests Apollo answers with that page, and leaves every other response alone.
  */
 export function landingPageSecurityPolicy(): (req: IncomingMessage, res: ServerResponse) => void {
-  const relaxed = writerOf(headersOf(helmet.contentSecurityPolicy({ useDefaults: false, directives: landingPageDirectives })));
+  const relaxed = recordHeaders(helmet.contentSecurityPolicy({ useDefaults: false, directives: landingPageDirectives }), STAND_IN);
   return (req, res) => {
-    if (wantsLandingPage(req)) relaxed(res);
+    if (wantsLandingPage(req)) writeHeaders(res, relaxed);
   };
 }
