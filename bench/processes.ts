@@ -11,6 +11,7 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** An empty working directory, so that a developer's `.env` cannot change what is measured. */
 const CWD = mkdtempSync(join(tmpdir(), 'api-bench-'));
 const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
 /** Children still running; a bench that dies half-way must not leave servers behind. */
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -86,8 +87,11 @@ function serverProcess(child: ChildProcess, url: string): ServerProcess {
     pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      // SIGTERM lets `--cpu-prof` write its profile; some peers (Yoga) wait for more than that.
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
       child.kill('SIGTERM');
       await once(child, 'exit');
+      clearTimeout(killer);
     },
   };
 }
