@@ -11,7 +11,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
  *   (`security-headers.ts`), with its own `no-store`;
  * - inline tracing, which only ever acts for a federated subgraph, and this is not one.
  *
- * Measured with `npm run bench`; see the README's Performance section.
+ * Measured with `npm run bench`; see bench/README.md.
  */
 export function disableUnusedDefaultPlugins(): Array<ApolloServerPlugin<BaseContext>> {
   return [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled()];
