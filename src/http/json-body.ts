@@ -19,8 +19,8 @@ const STRICT_FIRST_CHAR = /^[\x20\x09\x0a\x0d]*[{[]/;
  *
  * What every real client sends, plain `application/json` without a content-encoding, is read with
  * raw-body (body-parser's own reader) and `JSON.parse`; anything else goes through body-parser
- * itself. Profiling showed body-parser's media-type, charset and stream set-up as a tenth of the
- * request's cost, spent to decide a case that is almost always the same one.
+ * itself. `express.json()` cost about 20 µs a request, measured before `/graphql` left Express,
+ * most of it media-type, charset and stream set-up to decide a case that is almost always the same.
  */
 export async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const { 'content-type': type, 'content-encoding': encoding, 'content-length': length } = req.headers;
