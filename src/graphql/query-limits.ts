@@ -30,7 +30,8 @@ export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules:
     // graphql-armor re-parses in a plugin hook, where a syntax error becomes a 500; graphql-js's
     // own `maxTokens` gives the 400 of any parse failure.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: QueryLimits.cost },
+    // Introspection counts too: its default exemption let an aliased `__schema` document return 255 KB.
+    costLimit: { maxCost: QueryLimits.cost, ignoreIntrospection: false },
     // Apollo's `hideSchemaDetailsFromClientErrors` already hides suggestions in production,
     // and they help during development.
     blockFieldSuggestion: { enabled: false },
