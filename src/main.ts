@@ -11,15 +11,17 @@ import { createLimitedServer } from './http/connection-limits.js';
 const DRAIN_TIMEOUT_MS = 10_000;
 
 /** Printed to stderr besides the log line, so that nobody mistakes a development server for a real one. */
-const DEVELOPMENT_BANNER = [
-  '',
-  '  +--------------------------------------------------------------------------+',
-  '  |  DEVELOPMENT MODE: tokens come from an embedded issuer that grants        |',
-  '  |  any permission to loopback callers. Never expose this server.           |',
-  '  |  Set AUTH0_DOMAIN and AUTH0_AUDIENCE (and NODE_ENV=production) to serve.  |',
-  '  +--------------------------------------------------------------------------+',
-  '',
-].join('\n');
+const DEVELOPMENT_BANNER = box([
+  'DEVELOPMENT MODE: tokens come from an embedded issuer that grants any',
+  'permission to loopback callers. Listening on 127.0.0.1 only.',
+  'To serve for real, set AUTH0_DOMAIN, AUTH0_AUDIENCE and NODE_ENV=production.',
+]);
+
+function box(lines: readonly string[]): string {
+  const width = Math.max(...lines.map((line) => line.length));
+  const rule = `  +${'-'.repeat(width + 4)}+`;
+  return ['', rule, ...lines.map((line) => `  |  ${line.padEnd(width)}  |`), rule, ''].join('\n');
+}
 
 /** The one place that starts the server: listens on a port and handles signals. */
 async function main(): Promise<void> {
