@@ -11,14 +11,14 @@ import { finished, logLine, runScript } from '../helpers/process.js';
 
 const ADMIN_QUERY = JSON.stringify({ query: '{ adminMessage { text } }' });
 
-/** Starts `src/main.ts`, and resolves once it listens, with its port and the lines it logged on the way. */
+/** Resolves once the server listens, with its port, its 'listening' line and (a promise of) its configuration line. */
 async function startServer(child: ChildProcess) {
   const configured = logLine(child, /configuration loaded/);
   const listening = logLine(child, /listening/);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const started = await listening;
-  return { configured: await configured, listening: started, port: Number(started['port']), stderr: () => stderr };
+  return { configured, listening: started, port: Number(started['port']), stderr: () => stderr };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -51,7 +51,8 @@ describe('development mode', () => {
     try {
       const { configured, listening, stderr } = await startServer(server);
       assert.equal(listening['address'], '127.0.0.1');
-      assert.deepEqual([configured['mode'], configured['envFile']], ['development', 'none']);
+      const { mode, envFile } = await configured;
+      assert.deepEqual([mode, envFile], ['development', 'none']);
       assert.match(stderr(), /\+-{20,}\+\n\s*\|\s+DEVELOPMENT MODE: /);
     } finally {
       await stop(server);
@@ -105,8 +106,8 @@ describe('the .env file', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const { configured } = await startServer(server);
-      assert.ok([DEFAULT_ENV_FILE, 'none'].includes(String(configured['envFile'])), String(configured['envFile']));
+      const { envFile } = await (await startServer(server)).configured;
+      assert.ok([DEFAULT_ENV_FILE, 'none'].includes(String(envFile)), String(envFile));
     } finally {
       await stop(server);
     }
@@ -117,8 +118,8 @@ describe('the .env file', () => {
     writeFileSync(envFile, 'NODE_ENV=test\n');
     const server = runScript('src/main.ts', [], { PORT: '0', ENV_FILE: envFile });
     try {
-      const { configured } = await startServer(server);
-      assert.deepEqual([configured['mode'], configured['envFile']], ['test', envFile]);
+      const { mode, envFile: logged } = await (await startServer(server)).configured;
+      assert.deepEqual([mode, logged], ['test', envFile]);
     } finally {
       await stop(server);
     }
