@@ -31,17 +31,18 @@ describe('npm start', () => {
     });
     const exit = finished(npm);
     const listening = logLine(npm, /listening/, 120_000);
-    const shuttingDown = logLine(npm, /shutting down/, 20_000).catch((error: unknown) => error);
     const { port, pid } = (await listening) as { port: number; pid: number };
     try {
       assert.notEqual(pid, npm.pid, 'the server is its own process under npm');
       // A request whose body is still on its way when the signal arrives.
       const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
       await once(socket, 'connect');
       socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY.slice(0, 5)}`);
       let response = '';
       socket.on('data', (chunk: Buffer) => (response += chunk.toString()));
 
+      const shuttingDown = logLine(npm, /shutting down/).catch((error: unknown) => error);
       npm.kill('SIGTERM');
       assert.ok(!((await shuttingDown) instanceof Error), 'the server received the signal sent to npm');
       socket.write(BODY.slice(5));
