@@ -2,6 +2,7 @@
  * The only module that reads the environment. Everything else receives a typed `Config`,
  * validated once at start-up: a bad value stops the server with one line naming the variable.
  */
+import { fileURLToPath } from 'node:url';
 
 /** Where access tokens come from and whom they must be meant for. */
 export interface IssuerConfig {
@@ -14,7 +15,8 @@ export interface IssuerConfig {
 }
 
 export interface Config {
-  /** `production` turns off the landing page, stack traces and field suggestions. */
+  /** `NODE_ENV`: `production` turns off the landing page, field suggestions and, by default, introspection. */
+  mode: Mode;
   production: boolean;
   port: number;
   /** The one browser origin allowed by CORS. */
@@ -24,8 +26,10 @@ export interface Config {
    * `main` then starts a development issuer on loopback and fills this in.
    */
   issuer: IssuerConfig | { embedded: true; audience: string };
-  /** Whether schema introspection is served (tooling depends on it). */
+  /** Whether schema introspection and `/schema.graphql` are served (tooling depends on them). */
   introspection: boolean;
+  /** Limits on each connection, so slow or idle clients cannot hold the server's sockets. */
+  http: HttpLimits;
   /** How many verified tokens are remembered; 0 turns the cache off. */
   tokenCacheSize: number;
   /** Fetching of the issuer's key set, in milliseconds. */
@@ -44,6 +48,19 @@ export interface Config {
 }
 
 export type PermissionsClaim = 'permissions' | 'scope';
+
+export type Mode = 'production' | 'development' | 'test';
+
+export interface HttpLimits {
+  /** Time to receive a request's headers, in milliseconds. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included, in milliseconds. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in milliseconds. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; further ones are closed at once. */
+  maxConnections: number;
+}
 
 /** The configuration once the embedded development issuer, if any, is running. */
 export type ResolvedConfig = Config & { issuer: IssuerConfig };
@@ -68,13 +85,25 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Parses and validates the environment. Pure: tests pass their own `env`. */
 export function loadConfig(env: Env): Config {
-  const production = env['NODE_ENV'] === 'production';
+  const mode = oneOf<Mode>(env, 'NODE_ENV', ['production', 'development', 'test'], 'development');
+  const production = mode === 'production';
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 300_000);
   return {
+    mode,
     production,
     port: integer(env, 'PORT', 6060, 0, 65535),
     clientOriginUrl: origin(env, 'CLIENT_ORIGIN_URL', 'http://localhost:4040'),
     issuer: issuer(env, production),
-    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', true),
+    // The SDL and introspection list every permission and where it applies: public only on purpose in production.
+    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
+    http: {
+      headersTimeoutMs,
+      // Node refuses a request timeout shorter than the headers timeout.
+      requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', Math.max(30_000, headersTimeoutMs), headersTimeoutMs, 3_600_000),
+      // Longer than the proxy's own idle timeout (4 s in deploy/nginx.conf), so the proxy always closes first.
+      keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000, 1_000, 600_000),
+      maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+    },
     tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 10_000, 0, 10_000_000),
     keySet: {
       timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, 1, 5_000),
@@ -89,9 +118,10 @@ export function loadConfig(env: Env): Config {
 }
 
 function issuer(env: Env, production: boolean): Config['issuer'] {
-  const domain = nonEmpty(env, 'AUTH0_DOMAIN');
-  const base = nonEmpty(env, 'AUTH0_ISSUER_BASE_URL');
-  const audience = nonEmpty(env, 'AUTH0_AUDIENCE');
+  // Set but empty is a mistake (a template copied without its values), never "use development mode".
+  const domain = notBlank(env, 'AUTH0_DOMAIN');
+  const base = notBlank(env, 'AUTH0_ISSUER_BASE_URL');
+  const audience = notBlank(env, 'AUTH0_AUDIENCE');
   if (!domain && !base) {
     if (production) {
       throw new ConfigError('AUTH0_DOMAIN', 'and AUTH0_AUDIENCE must be set when NODE_ENV=production');
@@ -168,21 +198,32 @@ function nonEmpty(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+function notBlank(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value !== undefined && !value.trim()) throw new ConfigError(name, 'is set but empty; remove it or give it a value');
+  return value?.trim();
+}
+
+/** The project root's `.env`, wherever the process was started from: `src/` and `dist/` both sit one level below the root. */
+export const DEFAULT_ENV_FILE = fileURLToPath(new URL('../.env', import.meta.url));
+
 /**
- * Reads `.env` (when present; real environment variables win) and the process environment.
- * The only place in the code base that touches `process.env`.
+ * Reads the `.env` file named by `ENV_FILE` (default: the project root's), when present; real
+ * environment variables win over it. The only place in the code base that touches `process.env`.
  */
-export function loadConfigFromProcess(envFile = '.env'): Config {
+export function loadConfigFromProcess(): Config & { envFile: string | null } {
+  const path = nonEmpty(process.env, 'ENV_FILE') ?? DEFAULT_ENV_FILE;
   try {
-    process.loadEnvFile(envFile);
+    process.loadEnvFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(envFile, `cannot be read: ${String(error)}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError('ENV_FILE', `${path} cannot be read: ${String(error)}`);
+    return { ...loadConfig(process.env), envFile: null };
   }
-  return loadConfig(process.env);
+  return { ...loadConfig(process.env), envFile: path };
 }
 
 /** For entry points: the configuration, or its one-line error on stderr and exit code 1. */
-export function loadConfigOrExit(): Config {
+export function loadConfigOrExit(): Config & { envFile: string | null } {
   try {
     return loadConfigFromProcess();
   } catch (error) {

@@ -1,25 +1,41 @@
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfigOrExit, type IssuerConfig, type ResolvedConfig } from './config.js';
 import type { TokenMinter } from './dev/dev-issuer.js';
 import { AccessRuleError } from './directives/lint-access-rules.js';
 import { buildApp } from './http/app.js';
+import { createLimitedServer } from './http/connection-limits.js';
 
 /** In-flight requests get this long to finish after SIGTERM before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
-/** The one place that reads the environment, listens on a port and handles signals. */
+/** Printed to stderr besides the log line, so that nobody mistakes a development server for a real one. */
+const DEVELOPMENT_BANNER = box([
+  'DEVELOPMENT MODE: tokens come from an embedded issuer that grants any',
+  'permission to loopback callers. Listening on 127.0.0.1 only.',
+  'To serve for real, set AUTH0_DOMAIN, AUTH0_AUDIENCE and NODE_ENV=production.',
+]);
+
+function box(lines: readonly string[]): string {
+  const width = Math.max(...lines.map((line) => line.length));
+  const rule = `  +${'-'.repeat(width + 4)}+`;
+  return ['', rule, ...lines.map((line) => `  |  ${line.padEnd(width)}  |`), rule, ''].join('\n');
+}
+
+/** The one place that starts the server: listens on a port and handles signals. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
+  logger.info({ mode: config.mode, envFile: config.envFile ?? 'none' }, 'configuration loaded');
 
   let issuer: IssuerConfig;
   let mintToken: TokenMinter | undefined;
   if ('embedded' in config.issuer) {
     // Imported only here, so production never loads the development issuer.
     const { startDevIssuer } = await import('./dev/dev-issuer.js');
-    ({ issuer, mintToken } = await startDevIssuer(config.issuer.audience));
+    ({ issuer, mintToken } = await startDevIssuer(config.issuer.audience, config.permissionsClaim));
+    process.stderr.write(`${DEVELOPMENT_BANNER}\n`);
     logger.warn(
       { issuer: issuer.issuer, audience: issuer.audience },
       'DEVELOPMENT MODE: no AUTH0_DOMAIN set, tokens come from an embedded issuer on loopback (npm run token)',
@@ -30,10 +46,12 @@ async function main(): Promise<void> {
   const resolved: ResolvedConfig = { ...config, issuer };
   const app = await buildApp({ config: resolved, logger, mintToken });
 
-  const server = createServer(app.handler);
-  server.listen(config.port, () => {
-    const { port } = server.address() as AddressInfo;
-    logger.info({ port, graphql: `http://localhost:${port}/graphql`, issuer: resolved.issuer.issuer }, 'listening');
+  const server = createLimitedServer(app.handler, config.http);
+  // The embedded issuer hands out any permission, so its server must be unreachable from elsewhere.
+  const host = mintToken ? '127.0.0.1' : undefined;
+  server.listen(config.port, host, () => {
+    const { address, port } = server.address() as AddressInfo;
+    logger.info({ address, port, graphql: `http://localhost:${port}/graphql`, issuer: resolved.issuer.issuer }, 'listening');
   });
 
   let stopping = false;

@@ -1,5 +1,5 @@
 import { OAuth2Server } from 'oauth2-mock-server';
-import type { IssuerConfig } from '../config.js';
+import type { IssuerConfig, PermissionsClaim } from '../config.js';
 
 /** Mints tokens that the API accepts; only ever present in embedded development mode. */
 export type TokenMinter = (permissions: readonly string[]) => Promise<{ accessToken: string; expiresIn: number }>;
@@ -15,9 +15,10 @@ const TOKEN_LIFETIME_S = 3600;
 /**
  * A throwaway OAuth 2 issuer on loopback with a fresh RS256 key, laid out like an Auth0 tenant
  * (issuer with a trailing slash, keys at `.well-known/jwks.json`), so the API runs against it
- * through exactly the code path it uses in production.
+ * through exactly the code path it uses in production. Permissions go where the API reads them
+ * (`permissionsClaim`), so that a token grants what was asked in either setting.
  */
-export async function startDevIssuer(audience: string): Promise<DevIssuer> {
+export async function startDevIssuer(audience: string, permissionsClaim: PermissionsClaim = 'permissions'): Promise<DevIssuer> {
   const server = new OAuth2Server(undefined, undefined, {
     endpoints: { jwks: '/.well-known/jwks.json' },
     shouldIssuerUrlBeSuffixedWithATralingSlash: true,
@@ -36,7 +37,8 @@ export async function startDevIssuer(audience: string): Promise<DevIssuer> {
         scopesOrTransform: (_header, payload) => {
           payload['sub'] = 'dev|local-user';
           payload['aud'] = audience;
-          payload['permissions'] = [...permissions];
+          if (permissionsClaim === 'scope') payload['scope'] = permissions.join(' ');
+          else payload['permissions'] = [...permissions];
         },
       }),
     }),

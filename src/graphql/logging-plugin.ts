@@ -1,41 +1,73 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
-import type { RequestContext } from '../auth/context.js';
+import type { Logger } from 'pino';
+import type { ContextBuilder, RequestContext } from '../auth/context.js';
 import { AccessDeniedError } from '../errors.js';
+
+/** Distinct denials listed in one audit line; a list of a thousand guarded objects still writes one short line. */
+export const AUDIT_LIST_CAP = 20;
+
+interface Denial {
+  field: string;
+  code: string;
+  missing: readonly string[];
+  count: number;
+}
+
+/** Apollo tells plugins that context creation failed, but not for which request: this remembers its logger. */
+const failedContexts = new WeakMap<object, Logger>();
+
+/** The context builder for Apollo, remembering the request's logger for `contextCreationDidFail`. */
+export function withContextFailureLog(build: ContextBuilder): ContextBuilder {
+  return async (request) => {
+    try {
+      return await build(request);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null) failedContexts.set(error, request.log);
+      throw error;
+    }
+  };
+}
 
 /**
  * Logs, on the request's own logger (so with its request id), what went wrong in an operation:
  *
- * - one audit line per field the directives denied: who asked (the token's subject, or null when
- *   anonymous), which field, which permissions were missing. The decision is the directives';
- *   this only records it, from the error they raised;
- * - the real error behind each one that `format-error.ts` masks, since the client never sees it.
+ * - one audit line per request listing the fields the directives denied: who asked (the token's
+ *   subject, or null when anonymous), which fields, which permissions were missing, how often.
+ *   The decision is the directives'; this only records it, from the errors they raised;
+ * - the real error behind each one that `format-error.ts` masks, since the client never sees it;
+ * - an unexpected failure while building the context, which Apollo answers 500 without a word.
+ *   Refused credentials are not logged here: they are GraphQL errors that the client is told about.
  */
-export function loggingPlugin(): ApolloServerPlugin<RequestContext> {
+export function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
   return {
+    async contextCreationDidFail({ error }) {
+      if (error instanceof GraphQLError) return;
+      (failedContexts.get(error) ?? logger).error({ err: error }, 'context creation failed');
+    },
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue }) {
+          const denials = new Map<string, Denial>();
+          let deniedCount = 0;
           for (const error of errors) {
             const original = unwrapResolverError(error);
             if (original instanceof AccessDeniedError) {
-              contextValue.log.warn(
-                {
-                  audit: 'access-denied',
-                  subject: contextValue.principal?.subject ?? null,
-                  field: original.field,
-                  code: original.code,
-                  required: original.required,
-                  missing: original.missing,
-                  path: error.path,
-                },
-                'access denied',
-              );
+              deniedCount += 1;
+              const key = `${original.code} ${original.field}`;
+              const seen = denials.get(key);
+              if (seen) seen.count += 1;
+              else if (denials.size < AUDIT_LIST_CAP) denials.set(key, { field: original.field, code: original.code, missing: original.missing, count: 1 });
             } else if (!(original instanceof GraphQLError)) {
               contextValue.log.error({ err: original, path: error.path }, 'resolver failed');
             }
           }
+          if (deniedCount === 0) return;
+          contextValue.log.warn(
+            { audit: 'access-denied', subject: contextValue.principal?.subject ?? null, denied: [...denials.values()], deniedCount },
+            'access denied',
+          );
         },
       };
     },

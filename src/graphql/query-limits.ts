@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ParseOptions, ValidationRule } from 'graphql';
+import { noIntrospectionAliases } from './introspection-aliases.js';
 
 /**
  * Limits on the shape of an operation, checked before anything executes. This schema's real
@@ -17,8 +18,12 @@ export const QueryLimits = {
   directives: 10,
   /** Lexical tokens per document, checked by graphql-js while parsing, so a huge document is never fully parsed. */
   tokens: 1_000,
-  /** graphql-armor's cost estimate (objects 2, scalars 1, times 1.5 per level); its default. */
-  cost: 5_000,
+  /**
+   * graphql-armor's cost estimate (objects 2, scalars 1, times 1.5 per level), introspection
+   * included. The full introspection query costs about 87,400 by it, so one copy passes and an
+   * aliased second copy does not.
+   */
+  cost: 100_000,
 } as const;
 
 /** Apollo Server options that enforce `QueryLimits`: graphql-armor's rules and plugins, and graphql-js's token limit. */
@@ -30,11 +35,16 @@ export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules:
     // graphql-armor re-parses in a plugin hook, where a syntax error becomes a 500; graphql-js's
     // own `maxTokens` gives the 400 of any parse failure.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: QueryLimits.cost },
+    // Introspection counts too: its default exemption let an aliased `__schema` document return 255 KB.
+    costLimit: { maxCost: QueryLimits.cost, ignoreIntrospection: false },
     // Apollo's `hideSchemaDetailsFromClientErrors` already hides suggestions in production,
     // and they help during development.
     blockFieldSuggestion: { enabled: false },
   }).protect();
   // graphql-armor's declarations name @apollo/server's CommonJS types; the plugins are plain objects.
-  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules, parseOptions: { maxTokens: QueryLimits.tokens } };
+  return {
+    plugins: plugins as unknown as ApolloServerPlugin[],
+    validationRules: [...validationRules, noIntrospectionAliases],
+    parseOptions: { maxTokens: QueryLimits.tokens },
+  };
 }

@@ -11,7 +11,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
-import { loggingPlugin } from '../graphql/logging-plugin.js';
+import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { corsPolicy } from './cors-policy.js';
@@ -60,6 +60,7 @@ export async function buildApp({
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
+  const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
 
   const apollo = new ApolloServer<RequestContext>({
@@ -67,6 +68,8 @@ export async function buildApp({
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     introspection: config.introspection,
+    // A cached document's hash would tell anyone whether it has been run before.
+    persistedQueries: false,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
@@ -76,7 +79,7 @@ export async function buildApp({
     plugins: [
       ...disableUnusedDefaultPlugins(),
       ...limits.plugins,
-      loggingPlugin(),
+      loggingPlugin(logger),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -92,7 +95,7 @@ export async function buildApp({
       '/graphql',
       graphqlRoute({
         apollo,
-        buildContext,
+        buildContext: graphqlContext,
         cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
         landingPage: config.production ? undefined : landingPageSecurityPolicy(),
       }),

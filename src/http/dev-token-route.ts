@@ -4,14 +4,20 @@ import { ErrorCode } from '../errors.js';
 import { sendError } from './error-handler.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
+/** Any of these means a proxy relayed the request, so its loopback address says nothing about the caller. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'via'];
 
 /**
  * `GET /dev/token?permissions=a,b`: a token from the embedded development issuer, for
- * `npm run token` and the example SPA. Loopback callers only, since it grants any permission.
+ * `npm run token` and the example SPA. Loopback callers only, since it grants any permission:
+ * a proxy on the same host (deploy/nginx.conf) connects from loopback too, so a relayed request
+ * or one addressed to a non-loopback host name (DNS rebinding included) is refused as well.
  */
 export function devTokenRoute(mintToken: TokenMinter): RequestHandler {
   return async (req, res) => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+    const relayed = PROXY_HEADERS.some((name) => req.headers[name] !== undefined);
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '') || relayed || !LOOPBACK_HOST.test(req.headers.host ?? '')) {
       return sendError(res, ErrorCode.FORBIDDEN, 'Development tokens are only issued to loopback clients');
     }
     const list = typeof req.query['permissions'] === 'string' ? req.query['permissions'] : '';

@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = import.meta.resolve('tsx');
-/** An empty working directory, so that a developer's own `.env` cannot leak into these tests. */
+/** An empty working directory, with `ENV_FILE` inside it, so that a developer's own `.env` cannot leak into these tests. */
 const CWD = mkdtempSync(join(tmpdir(), 'api-test-'));
 
 /** Runs a TypeScript entry point of the project as its own process, with exactly `env`. */
 export function runScript(script: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', TSX, join(ROOT, script), ...args], {
     cwd: CWD,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: { PATH: process.env['PATH'] ?? '', ENV_FILE: join(CWD, '.env'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

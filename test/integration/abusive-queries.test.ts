@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { getIntrospectionQuery } from 'graphql';
 import { BODY_LIMIT } from '../../src/http/app.js';
 import { QueryLimits } from '../../src/graphql/query-limits.js';
 import { buildSchema } from '../../src/graphql/schema.js';
@@ -17,6 +18,10 @@ const nest = (depth: number, field: string, leaf: string) => {
   const opened = 1 + (field.match(/\{/g)?.length ?? 0);
   return `${`${field} { `.repeat(depth)}${leaf}${' }'.repeat(depth * opened)}`;
 };
+
+/** A few hundred bytes that list every type's fields and arguments: what an amplification attack repeats. */
+const TYPE_DUMP = 'fragment T on __Type { name description fields { name description args { name description type { name } } type { name kind ofType { name kind } } } }';
+const FULL_INTROSPECTION = getIntrospectionQuery({ descriptions: true, directiveIsRepeatable: true });
 
 /** What each document is refused for, so a refusal for another reason (a typo here) fails the test. */
 const abusive: Record<string, [query: string, reason: RegExp]> = {
@@ -44,6 +49,18 @@ const abusive: Record<string, [query: string, reason: RegExp]> = {
   'a fragment cycle': [
     '{ ...A } fragment A on Query { adminMessage { text } ...B } fragment B on Query { ...A }',
     /Cannot spread fragment "A" within itself/,
+  ],
+  'ten aliased __schema dumps through fragments': [
+    `{ adminMessage { text } ${repeat(10, (i) => `s${i}: __schema { ...S }`)} } fragment S on __Schema { types { ...T } } ${TYPE_DUMP}`,
+    /Aliases are not allowed in introspection, found "s0: __schema"/,
+  ],
+  'aliased type lists inside one __schema': [
+    `{ adminMessage { text } __schema { ${repeat(10, (i) => `t${i}: types { ...T }`)} } } ${TYPE_DUMP}`,
+    /Aliases are not allowed in introspection, found "t0: types"/,
+  ],
+  'introspection costlier than the standard query, without an alias': [
+    FULL_INTROSPECTION.replace('__schema {', 'adminMessage { text } __type(name: "Query") { ...FullType } __schema {'),
+    /Query Cost limit of 100000 exceeded/,
   ],
   'a syntax error': ['{ adminMessage { text } publicMessage {', /Syntax Error: Expected Name/],
   'a fragment that spreads itself': [
@@ -73,8 +90,7 @@ describe('abusive GraphQL', () => {
   }
 
   it('still serves the largest legitimate document, the full introspection query', async () => {
-    const { getIntrospectionQuery } = await import('graphql');
-    const { status, body } = await h.graphql(getIntrospectionQuery({ descriptions: true, directiveIsRepeatable: true }));
+    const { status, body } = await h.graphql(FULL_INTROSPECTION);
     assert.equal(status, 200);
     assert.ok(body.data?.['__schema']);
   });

@@ -165,14 +165,14 @@ describe('the node:http path for /graphql and the REST mirror', () => {
     assert.doesNotMatch(raw, /publicMessage":\{/);
   });
 
-  it('writes one log line per request with its id and status, on /graphql and the REST mirror', async () => {
+  it("writes one log line per request with the caller's id and status, on /graphql and the REST mirror", async () => {
     const before = logs.lines.length;
     await send('POST', '/graphql', { ...JSON_TYPE, 'x-request-id': 'path-test-1' }, [QUERY]);
     await send('GET', '/api/messages/protected', { 'x-request-id': 'path-test-2' });
     await send('POST', '/graphql', { ...JSON_TYPE, 'x-request-id': 'path-test-3' }, ['{']);
     const completed = logs.lines.slice(before).filter((line) => line['msg'] === 'request completed');
     assert.deepEqual(
-      completed.map((line) => [line['reqId'], (line['req'] as { url: string }).url, (line['res'] as { statusCode: number }).statusCode]),
+      completed.map((line) => [line['callerRequestId'], (line['req'] as { url: string }).url, (line['res'] as { statusCode: number }).statusCode]),
       [
         ['path-test-1', '/graphql', 200],
         ['path-test-2', '/api/messages/protected', 401],

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { AUDIT_LIST_CAP } from '../../src/graphql/logging-plugin.js';
+import { buildSchema } from '../../src/graphql/schema.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 import { startLoggedHarness, type CapturedLogs } from '../helpers/log-capture.js';
 
@@ -60,29 +63,48 @@ describe('structured logs', () => {
     assert.equal((line?.['req'] as { method: string }).method, 'POST');
   });
 
-  it("keeps a caller's sane x-request-id and replaces one that could forge log lines", async () => {
-    const kept = await h.graphql('{ publicMessage { text } }', undefined, { 'x-request-id': 'edge-7f3a.42:1' });
-    assert.equal(kept.headers.get('x-request-id'), 'edge-7f3a.42:1');
-    assert.equal(linesOf('edge-7f3a.42:1').length, 1);
+  it("keeps its own request id as reqId, and records a caller's sane x-request-id apart", async () => {
+    const kept = await h.graphql('{ protectedMessage { text } }', undefined, { 'x-request-id': 'edge-7f3a.42:1' });
+    const own = kept.headers.get('x-request-id') ?? '';
+    assert.match(own, UUID);
+    assert.equal(linesOf('edge-7f3a.42:1').length, 0, 'a caller cannot make its lines pose as another request');
+    const lines = linesOf(own);
+    assert.equal(lines.length, 2, 'the audit line and the request line');
+    assert.deepEqual(lines.map((line) => line['callerRequestId']), ['edge-7f3a.42:1', 'edge-7f3a.42:1']);
 
     for (const hostile of ['a'.repeat(200), 'id with spaces', '{"level":60}', 'x\tforged']) {
       const replaced = await h.graphql('{ publicMessage { text } }', undefined, { 'x-request-id': hostile });
-      assert.match(replaced.headers.get('x-request-id') ?? '', UUID, hostile);
+      const [line] = linesOf(replaced.headers.get('x-request-id'));
+      assert.equal(line?.['callerRequestId'], undefined, hostile);
     }
   });
 
-  it('writes an audit line for each denied field: subject, field, missing permission', async () => {
-    const forbidden = await h.graphql('{ a: adminMessage { text } b: adminMessage { text } }', await h.token({ sub: 'auth0|alice', permissions: ['read:messages'] }));
-    const id = forbidden.headers.get('x-request-id');
-    const audits = linesOf(id).filter((line) => line['audit'] === 'access-denied');
+  it('logs the path of a request, never its query string', async () => {
+    const variables = encodeURIComponent(JSON.stringify({ secret: 'hunter2' }));
+    const response = await fetch(`${h.url}/graphql?query=${encodeURIComponent('{ publicMessage { text } }')}&variables=${variables}&access_token=abc`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    assert.equal(response.status, 200);
+    const [line] = linesOf(response.headers.get('x-request-id'));
+    assert.equal((line?.['req'] as { url: string }).url, '/graphql');
+    assert.doesNotMatch(logs.raw(), /hunter2|access_token/);
+  });
+
+  it('writes one audit line per request, listing the denied fields: subject, field, missing permission, count', async () => {
+    const forbidden = await h.graphql(
+      '{ a: adminMessage { text } b: adminMessage { text } protectedMessage { text } }',
+      await h.token({ sub: 'auth0|alice', permissions: ['read:messages'] }),
+    );
+    const audits = linesOf(forbidden.headers.get('x-request-id')).filter((line) => line['audit'] === 'access-denied');
+    assert.equal(audits.length, 1);
     assert.deepEqual(
-      audits.map(({ subject, field, code, missing, path }) => ({ subject, field, code, missing, path })),
-      ['a', 'b'].map((alias) => ({ subject: 'auth0|alice', field: 'Query.adminMessage', code: 'FORBIDDEN', missing: [ADMIN], path: [alias] })),
+      { subject: audits[0]?.['subject'], denied: audits[0]?.['denied'], deniedCount: audits[0]?.['deniedCount'] },
+      { subject: 'auth0|alice', denied: [{ field: 'Query.adminMessage', code: 'FORBIDDEN', missing: [ADMIN], count: 2 }], deniedCount: 2 },
     );
 
     const anonymous = await h.graphql('{ protectedMessage { text } }');
     const [audit] = linesOf(anonymous.headers.get('x-request-id')).filter((line) => line['audit']);
-    assert.deepEqual([audit?.['subject'], audit?.['field'], audit?.['code']], [null, 'Query.protectedMessage', 'UNAUTHENTICATED']);
+    assert.deepEqual([audit?.['subject'], audit?.['denied']], [null, [{ field: 'Query.protectedMessage', code: 'UNAUTHENTICATED', missing: [], count: 1 }]]);
 
     const allowed = await h.graphql('{ adminMessage { text } }', await h.token({ permissions: [ADMIN] }));
     assert.deepEqual(linesOf(allowed.headers.get('x-request-id')).filter((line) => line['audit']), []);
@@ -106,5 +128,40 @@ describe('structured logs', () => {
     }
     assert.ok(!raw.includes('dXNlcjpwYXNzd29yZA'));
     assert.doesNotMatch(raw, /authorization/i, 'no header is logged');
+  });
+});
+
+describe('the audit line of a request denied many fields', () => {
+  it(`lists at most ${AUDIT_LIST_CAP} of them, and counts them all`, async () => {
+    const fields = Array.from({ length: AUDIT_LIST_CAP + 5 }, (_, i) => `f${i}`);
+    const schemaSource = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
+    const guarded = `extend type Query { ${fields.map((f) => `${f}: String @hasPermission(name: "${ADMIN}")`).join(' ')} }`;
+    const { h, logs } = await startLoggedHarness({}, { schema: buildSchema(`${schemaSource}\n${guarded}`) });
+    try {
+      const { headers } = await h.graphql(`{ ${fields.join(' ')} }`, await h.token({ permissions: [] }));
+      const audits = logs.lines.filter((line) => line['reqId'] === headers.get('x-request-id') && line['audit']);
+      assert.equal(audits.length, 1);
+      assert.equal((audits[0]?.['denied'] as unknown[]).length, AUDIT_LIST_CAP);
+      assert.equal(audits[0]?.['deniedCount'], fields.length);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a failure while building the GraphQL context', () => {
+  it('is logged with the request id and the error, and answered 500 without its details', async () => {
+    const { h, logs } = await startLoggedHarness();
+    try {
+      h.app.verifier.verify = () => Promise.reject(new Error('verifier bug: hunter2'));
+      const { status, headers, body } = await h.graphql('{ publicMessage { text } }', await h.token());
+      assert.equal(status, 500);
+      assert.doesNotMatch(JSON.stringify(body), /hunter2/);
+      const logged = logs.lines.find((line) => line['msg'] === 'context creation failed');
+      assert.equal(logged?.['reqId'], headers.get('x-request-id'));
+      assert.match(JSON.stringify(logged?.['err']), /verifier bug: hunter2/);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ConfigError, DEFAULT_AUDIENCE, loadConfig } from '../../src/config.js';
 
@@ -50,6 +51,31 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /AUTH0_DOMAIN and AUTH0_AUDIENCE/);
   });
 
+  it('accepts the three NODE_ENV values, development when unset', () => {
+    assert.equal(loadConfig({}).mode, 'development');
+    assert.equal(loadConfig({ NODE_ENV: 'test' }).mode, 'test');
+    assert.equal(loadConfig({ ...tenant, NODE_ENV: 'production' }).mode, 'production');
+  });
+
+  it('serves introspection outside production, not in it unless GRAPHQL_INTROSPECTION=true', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'test' }).introspection, true);
+    assert.equal(loadConfig({ ...tenant, NODE_ENV: 'production' }).introspection, false);
+    assert.equal(loadConfig({ ...tenant, NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection, true);
+  });
+
+  it('limits slow clients by default: 10 s for headers, 30 s for a request, a connection cap', () => {
+    assert.deepEqual(loadConfig({}).http, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 });
+    const tuned = loadConfig({ HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '4000', KEEP_ALIVE_TIMEOUT_MS: '65000', MAX_CONNECTIONS: '50' }).http;
+    assert.deepEqual(tuned, { headersTimeoutMs: 2_000, requestTimeoutMs: 4_000, keepAliveTimeoutMs: 65_000, maxConnections: 50 });
+  });
+
+  it("keeps idle connections open longer than deploy/nginx.conf's upstream keep-alive, so nginx always closes first", () => {
+    const nginx = readFileSync(new URL('../../deploy/nginx.conf', import.meta.url), 'utf8');
+    const seconds = Number(/^\s*keepalive_timeout\s+(\d+)s;/m.exec(nginx)?.[1]);
+    assert.ok(seconds > 0, 'deploy/nginx.conf sets an upstream keepalive_timeout');
+    assert.ok(loadConfig({}).http.keepAliveTimeoutMs > seconds * 1000);
+  });
+
   it('reads the switches', () => {
     const config = loadConfig({ ...tenant, NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'false', PORT: '0' });
     assert.equal(config.production, true);
@@ -73,6 +99,17 @@ describe('loadConfig', () => {
     ['JWKS_TIMEOUT_MS', { JWKS_TIMEOUT_MS: '30000' }],
     ['TOKEN_CACHE_SIZE', { TOKEN_CACHE_SIZE: '1e3' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['NODE_ENV', { NODE_ENV: 'Production' }],
+    ['NODE_ENV', { NODE_ENV: 'prod' }],
+    ['AUTH0_DOMAIN', { AUTH0_DOMAIN: '' }],
+    ['AUTH0_DOMAIN', { AUTH0_DOMAIN: '  ', AUTH0_AUDIENCE: 'https://api.example.com' }],
+    ['AUTH0_AUDIENCE', { AUTH0_AUDIENCE: '' }],
+    ['AUTH0_AUDIENCE', { ...tenant, AUTH0_AUDIENCE: '' }],
+    ['AUTH0_ISSUER_BASE_URL', { AUTH0_ISSUER_BASE_URL: '' }],
+    ['HEADERS_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '0' }],
+    ['REQUEST_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }],
+    ['KEEP_ALIVE_TIMEOUT_MS', { KEEP_ALIVE_TIMEOUT_MS: 'long' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '0' }],
   ];
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env).at(-1))}`, () => failsOn(env, variable));

@@ -1,0 +1,28 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { HttpLimits } from '../config.js';
+
+/**
+ * Node checks the headers and request timeouts only every `connectionsCheckingInterval`, 30 s by
+ * default, so a slow client could hold a socket for that long past its deadline.
+ */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+/**
+ * An HTTP server that a slow or idle client cannot hold open: headers and whole requests must
+ * arrive in time (the client gets a 408 otherwise), idle keep-alive connections close, and
+ * connections beyond the limit are closed at once, so the process keeps file descriptors for
+ * the requests that matter (and `/healthz`).
+ */
+export function createLimitedServer(listener: RequestListener, limits: HttpLimits): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(CONNECTIONS_CHECKING_INTERVAL_MS, limits.headersTimeoutMs),
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+    },
+    listener,
+  );
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
