@@ -3,8 +3,7 @@ import { describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { graphql, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../src/auth/principal.js';
-import { authDirectiveTransformer } from '../../src/directives/auth.js';
-import { hasPermissionDirectiveTransformer } from '../../src/directives/has-permission.js';
+import { guardSchema } from '../../src/directives/guard-schema.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 
 function principal(...permissions: string[]): Principal {
@@ -68,13 +67,12 @@ describe('directives on a type', () => {
     type Profile @auth { name: String }
     type Query { stats: Stats  profile: Profile }
   `;
-  const typed = hasPermissionDirectiveTransformer(
-    authDirectiveTransformer(
-      makeExecutableSchema({
-        typeDefs,
-        resolvers: { Query: { stats: () => ({ users: 3, secrets: 42 }), profile: () => ({ name: 'Ada' }) } },
-      }),
-    ),
+  const typed = guardSchema(
+    makeExecutableSchema({
+      typeDefs,
+      resolvers: { Query: { stats: () => ({ users: 3, secrets: 42 }), profile: () => ({ name: 'Ada' }) } },
+    }),
+    {},
   );
 
   it('guards every field of a type that carries the directive', async () => {
