@@ -13,6 +13,7 @@ import { createFormatError } from '../graphql/format-error.js';
 import { leanPipelinePlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin } from '../graphql/logging-plugin.js';
 import { queryLimits } from '../graphql/query-limits.js';
+import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
@@ -49,7 +50,7 @@ export async function buildApp({
   logger,
   mintToken,
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
-  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault }),
+  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
 }: AppOptions): Promise<App> {
   const verifier = createVerifier({
     ...config.issuer,
@@ -77,6 +78,7 @@ export async function buildApp({
       ...leanPipelinePlugins(),
       ...limits.plugins,
       loggingPlugin(),
+      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
