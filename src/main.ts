@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config: resolved, logger, mintToken });
 
   const server = createServer(app.handler);
+  const subscriptions = app.attachSubscriptions(server);
   server.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
     logger.info({ port, graphql: `http://localhost:${port}/graphql`, issuer: resolved.issuer.issuer }, 'listening');
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     stopping = true;
     for (const res of unfinished) res.shouldKeepAlive = false;
     logger.info({ signal }, 'shutting down');
+    // Upgraded sockets would hold `server.close` open: they are told to reconnect elsewhere (1001) first.
+    void subscriptions.close();
     setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS).unref();
     server.close(async () => {
       // The development issuer needs no stop: it lives and dies with this process.

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -15,6 +16,7 @@ import { loggingPlugin } from '../graphql/logging-plugin.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
+import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
 import { errorHandler, notFound } from './error-handler.js';
@@ -39,6 +41,8 @@ export interface App {
   verifier: Verifier;
   /** Stops Apollo Server; the caller closes the HTTP server first. */
   close(): Promise<void>;
+  /** Serves GraphQL subscriptions over WebSockets on `server`'s `/graphql`; close them before the server. */
+  attachSubscriptions(server: Server): Subscriptions;
 }
 
 /** Largest request body accepted; a GraphQL document for this API is a few hundred bytes. */
@@ -109,5 +113,10 @@ export async function buildApp({
   app.use(notFound);
   app.use(errorHandler(logger));
 
-  return { handler: app, verifier, close: () => apollo.stop() };
+  return {
+    handler: app,
+    verifier,
+    close: () => apollo.stop(),
+    attachSubscriptions: (server) => attachSubscriptions(server, { schema, buildContext, config, logger, limits }),
+  };
 }

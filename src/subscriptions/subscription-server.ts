@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { decodeJwt } from 'jose';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ContextBuilder, RequestContext } from '../auth/context.js';
+import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
+import type { ResolvedConfig } from '../config.js';
+import { ErrorCode, errorCodeOf } from '../errors.js';
+import { createFormatError } from '../graphql/format-error.js';
+import { auditDenials } from './audit.js';
+import type { queryLimits } from '../graphql/query-limits.js';
+import { rejection } from '../graphql/reject-unauthorized.js';
+
+/** A client that opens a socket must send `connection_init` within this long, or it is closed (4408). */
+export const CONNECTION_INIT_TIMEOUT_MS = 5_000;
+
+/** Close codes beyond graphql-ws's own: the token in `connection_init` is not valid, or not enough. */
+export const CloseCode = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, GOING_AWAY: 1001, UNAVAILABLE: 1013 } as const;
+
+export interface SubscriptionOptions {
+  schema: GraphQLSchema;
+  buildContext: ContextBuilder;
+  config: ResolvedConfig;
+  logger: Logger;
+  limits: ReturnType<typeof queryLimits>;
+}
+
+export interface Subscriptions {
+  /** Closes every socket with 1001 and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+interface Connection {
+  id: string;
+  log: Logger;
+  context?: RequestContext;
+  expiry?: NodeJS.Timeout;
+}
+
+/**
+ * GraphQL subscriptions over `graphql-ws` on the HTTP server's own port and path (`/graphql`),
+ * as Apollo Server's documentation wires them. The token comes in `connection_init` as
+ * `{ authorization: "Bearer <jwt>" }` and goes through the same context builder as HTTP, so the
+ * same verifier and the same guards decide; the socket closes when the token expires.
+ */
+export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits }: SubscriptionOptions): Subscriptions {
+  const sockets = new WebSocketServer({ noServer: true });
+  const connections = new WeakMap<WebSocket, Connection>();
+  const formatError = createFormatError({ explainDenials: !config.production });
+  const rules = [...specifiedRules, ...limits.validationRules];
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = refusalOf(request, config, sockets.clients.size);
+    if (refusal) {
+      logger.warn({ audit: 'websocket-refused', status: refusal.status, origin: request.headers.origin ?? null }, refusal.reason);
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+  });
+  sockets.on('connection', (ws: WebSocket) => {
+    const id = randomUUID();
+    const log = logger.child({ connectionId: id });
+    connections.set(ws, { id, log });
+    log.info('subscription socket connected');
+    ws.once('close', (code: number) => {
+      clearTimeout(connections.get(ws)?.expiry);
+      log.info({ code }, 'subscription socket closed');
+    });
+  });
+
+  const cleanup = useServer(
+    {
+      schema,
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+      async onConnect({ connectionParams, extra: { socket } }) {
+        const connection = connections.get(socket)!;
+        const authorization = connectionParams?.['authorization'];
+        const headers = typeof authorization === 'string' ? { authorization } : {};
+        try {
+          if (authorization !== undefined && typeof authorization !== 'string') throw new GraphQLError('authorization must be a string');
+          const request = { method: 'GET', url: '/graphql', headers, rawHeaders: Object.entries(headers).flat(), log: connection.log };
+          const context = await buildContext(request);
+          if (typeof authorization === 'string' && decodeJwt(authorization.replace(/^bearer\s+/i, '')).cnf !== undefined) {
+            // A proof-of-possession token proves nothing without its DPoP proof, which a socket cannot send per message.
+            connection.log.warn({ audit: 'websocket-denied', reason: 'dpop-bound token without a proof' }, 'subscription refused');
+            socket.close(CloseCode.FORBIDDEN, 'Forbidden');
+            return false;
+          }
+          connection.context = context;
+          if (context.principal) {
+            const endsAtMs = (context.principal.expiresAt + CLOCK_TOLERANCE_S) * 1000;
+            connection.expiry = setTimeout(() => socket.close(CloseCode.UNAUTHORIZED, 'Token expired'), Math.min(endsAtMs - Date.now(), 2 ** 31 - 1));
+          }
+          connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
+          return true;
+        } catch (error) {
+          const unavailable = error instanceof GraphQLError && errorCodeOf(error) === ErrorCode.AUTH_UNAVAILABLE;
+          connection.log.warn({ audit: 'websocket-denied', reason: unavailable ? 'key set unavailable' : 'invalid token' }, 'subscription refused');
+          socket.close(unavailable ? CloseCode.UNAVAILABLE : CloseCode.UNAUTHORIZED, unavailable ? 'Try again later' : 'Unauthorized');
+          return false;
+        }
+      },
+      onSubscribe({ extra: { socket } }, _id, payload) {
+        const context = connections.get(socket)!.context!;
+        let document;
+        try {
+          document = parse(payload.query, limits.parseOptions);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) return invalid;
+        const variables = payload.variables ?? undefined;
+        if (config.unauthorizedMode === 'reject') {
+          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });
+          if (rejected) return [rejected];
+        }
+        return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+      },
+      onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
+        if (!result.errors) return undefined;
+        auditDenials(result.errors, connections.get(socket)!.context!);
+        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
+      },
+      onError({ extra: { socket } }, _id, _payload, errors) {
+        const context = connections.get(socket)?.context;
+        if (context) auditDenials(errors, context);
+        return errors.map((error) => formatError(error.toJSON(), error));
+      },
+    },
+    sockets,
+  );
+  return { close: async () => cleanup.dispose() };
+}
+
+function refusalOf(request: IncomingMessage, config: ResolvedConfig, open: number): { status: number; reason: string } | undefined {
+  if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') return { status: 404, reason: 'Not Found' };
+  // Cross-site WebSocket hijacking: a browser always sends its page's origin; other clients send none.
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== config.clientOriginUrl) return { status: 403, reason: 'Forbidden' };
+  if (open >= config.subscriptionMaxConnections) return { status: 503, reason: 'Service Unavailable' };
+  return undefined;
+}
