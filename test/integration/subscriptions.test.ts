@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ADMIN, CLIENT_ORIGIN, type Harness } from '../helpers/harness.js';
 import { useHarness } from '../helpers/use-harness.js';
@@ -20,8 +20,8 @@ function client(h: Harness, token?: string, closes: number[] = []): Client {
 }
 
 /** The first `count` results of a subscription, or what ended it first. */
-async function take(c: Client, query: string, count: number): Promise<{ results: ExecutionResult[]; error?: unknown }> {
-  const results: ExecutionResult[] = [];
+async function take(c: Client, query: string, count: number): Promise<{ results: FormattedExecutionResult<Record<string, unknown>, unknown>[]; error?: unknown }> {
+  const results: FormattedExecutionResult<Record<string, unknown>, unknown>[] = [];
   const subscription = c.iterate({ query });
   try {
     for await (const result of subscription) {
