@@ -51,10 +51,11 @@ async function main(): Promise<void> {
     stopping = true;
     for (const res of unfinished) res.shouldKeepAlive = false;
     logger.info({ signal }, 'shutting down');
-    // Upgraded sockets would hold `server.close` open: they are told to reconnect elsewhere (1001) first.
-    void subscriptions.close();
+    // WebSockets are told to reconnect elsewhere (1001) at once, rather than after the drain.
+    const socketsClosed = subscriptions.close();
     setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS).unref();
     server.close(async () => {
+      await socketsClosed;
       // The development issuer needs no stop: it lives and dies with this process.
       await app.close();
       process.exit(0);

@@ -140,9 +140,18 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
 
 function refusalOf(request: IncomingMessage, config: ResolvedConfig, open: number): { status: number; reason: string } | undefined {
   if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') return { status: 404, reason: 'Not Found' };
-  // Cross-site WebSocket hijacking: a browser always sends its page's origin; other clients send none.
+  // Cross-site WebSocket hijacking: a browser always sends its page's origin, other clients none.
+  // Besides the client's origin, the API's own is allowed: the Sandbox page it serves subscribes from there.
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== config.clientOriginUrl) return { status: 403, reason: 'Forbidden' };
+  if (origin !== undefined && origin !== config.clientOriginUrl && !isOwnOrigin(origin, request.headers.host)) return { status: 403, reason: 'Forbidden' };
   if (open >= config.subscriptionMaxConnections) return { status: 503, reason: 'Service Unavailable' };
   return undefined;
+}
+
+function isOwnOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

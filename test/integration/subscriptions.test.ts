@@ -108,10 +108,11 @@ describe('subscriptions over graphql-ws on /graphql', () => {
     assert.ok(results.length < 100);
   });
 
-  it('refuses a handshake from another origin, and accepts one from the client origin or with none', async () => {
+  it("refuses a handshake from another origin, and accepts one from the client origin, the API's own or none", async () => {
     const h = harness();
     assert.equal(await handshake(h, { origin: 'https://evil.example' }), 403);
     assert.equal(await handshake(h, { origin: CLIENT_ORIGIN }), 101);
+    assert.equal(await handshake(h, { origin: h.url }), 101);
     assert.equal(await handshake(h), 101);
     assert.equal(await handshake(h, {}, '/elsewhere'), 404);
   });
