@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { graphql, type GraphQLSchema } from 'graphql';
+import { graphql, parse, subscribe, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../src/auth/principal.js';
 import { guardSchema } from '../../src/directives/guard-schema.js';
 import { buildSchema } from '../../src/graphql/schema.js';
@@ -90,5 +90,49 @@ describe('directives on a type', () => {
     assert.deepEqual(onlyType.data, { stats: { users: 3, secrets: null } });
     const both = await run(typed, '{ stats { users secrets } }', principal('read:stats', 'read:secrets'));
     assert.deepEqual(both.data, { stats: { users: 3, secrets: 42 } });
+  });
+});
+
+describe('guards on subscriptions', () => {
+  let started = 0;
+  const feed = guardSchema(
+    makeExecutableSchema({
+      typeDefs: /* GraphQL */ `
+        directive @hasPermission(name: String!) on FIELD_DEFINITION
+        type Query { ok: Boolean }
+        type Subscription { secret: Int @hasPermission(name: "read:secrets") }
+      `,
+      resolvers: {
+        Subscription: {
+          secret: {
+            async *subscribe() {
+              started += 1;
+              yield { secret: 1 };
+              yield { secret: 2 };
+            },
+          },
+        },
+      },
+    }),
+    {},
+  );
+
+  it('never starts the source of a denied subscription', async () => {
+    const result = await subscribe({ schema: feed, document: parse('subscription { secret }'), contextValue: { principal: principal() } });
+    assert.ok(!(Symbol.asyncIterator in result));
+    assert.deepEqual(result.errors?.map((e) => e.extensions['code']), ['FORBIDDEN']);
+    assert.equal(started, 0);
+  });
+
+  it('checks every event again, so a principal that loses the permission gets no more events', async () => {
+    const context = { principal: principal('read:secrets') };
+    const result = await subscribe({ schema: feed, document: parse('subscription { secret }'), contextValue: context });
+    assert.ok(Symbol.asyncIterator in result);
+    const events = result[Symbol.asyncIterator]();
+    assert.deepEqual(JSON.parse(JSON.stringify((await events.next()).value)), { data: { secret: 1 } });
+    context.principal = principal();
+    const second = (await events.next()).value as ExecutionResult;
+    assert.deepEqual([{ ...second.data }, second.errors?.map((e) => e.extensions['code'])], [{ secret: null }, ['FORBIDDEN']]);
+    assert.equal(started, 1);
   });
 });
