@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ADMIN, CLIENT_ORIGIN, type Harness } from '../helpers/harness.js';
+import { startLoggedHarness } from '../helpers/log-capture.js';
 import { useHarness } from '../helpers/use-harness.js';
 
 const ADMIN_FEED = 'subscription { adminMessageFeed { text } }';
@@ -14,6 +15,8 @@ function client(h: Harness, token?: string, closes: number[] = []): Client {
     webSocketImpl: WebSocket,
     retryAttempts: 0,
     lazy: false,
+    // The closes under test are asserted through `closed`; graphql-ws would also print them.
+    onNonLazyError: () => {},
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     on: { closed: (event) => closes.push((event as { code: number }).code) },
   });
@@ -134,5 +137,31 @@ describe('subscriptions over graphql-ws on /graphql', () => {
     }));
     assert.equal(await handshake(h), 503);
     for (const ws of open) ws.terminate();
+  });
+});
+
+describe('subscription logs', () => {
+  it('writes connect and close lines with the connection id, and an audit line for a denial, never the token', async () => {
+    const { h, logs } = await startLoggedHarness();
+    try {
+      const token = await h.token({ permissions: ['read:messages'] });
+      const c = client(h, token);
+      await take(c, ADMIN_FEED, 1);
+      await c.dispose();
+      await until(() => logs.lines.some((line) => line['msg'] === 'subscription socket closed'));
+      const connected = logs.lines.find((line) => line['msg'] === 'subscription socket connected');
+      const id = connected?.['connectionId'];
+      assert.equal(typeof id, 'string');
+      const denial = logs.lines.find((line) => line['audit'] === 'access-denied');
+      assert.deepEqual([denial?.['connectionId'], denial?.['subject'], denial?.['denied']], [
+        id,
+        'auth0|tester',
+        [{ field: 'Subscription.adminMessageFeed', code: 'FORBIDDEN', missing: [ADMIN] }],
+      ]);
+      assert.equal(logs.lines.find((line) => line['msg'] === 'subscription socket closed')?.['connectionId'], id);
+      assert.ok(!logs.raw().includes(token));
+    } finally {
+      await h.close();
+    }
   });
 });

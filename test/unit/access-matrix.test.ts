@@ -37,6 +37,24 @@ describe('the access matrix', () => {
   });
 });
 
+describe('npm run explain', () => {
+  it('says which alternatives failed and which fields a policy decides, honouring @include with --variables', async () => {
+    const denied = await finished(runScript('scripts/explain.ts', ['--query', '{ messageCount notes { body } }', '--permissions', 'read:messages'], {}));
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(denied.stdout, [
+      'messageCount: FORBIDDEN by Query.messageCount; every alternative failed: read:admin-messages (missing read:admin-messages) OR read:admin-stats (missing read:admin-stats)',
+      'notes.body: decided at run time by policy:noteOwnerOrAdmin on Note.body',
+      '',
+    ].join('\n'));
+    const query = 'query($on: Boolean!) { adminMessage @include(if: $on) { text } }';
+    const skipped = await finished(runScript('scripts/explain.ts', ['--anonymous', '--query', query, '--variables', '{"on":false}'], {}));
+    assert.equal(skipped.stdout, 'Nothing selected would be denied.\n');
+    const invalid = await finished(runScript('scripts/explain.ts', ['--query', '{ nope }'], {}));
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /Cannot query field "nope"/);
+  });
+});
+
 describe('the router export', () => {
   const exported = toRouterSchema(schema);
 
