@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
@@ -50,7 +50,14 @@ interface Connection {
 export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits }: SubscriptionOptions): Subscriptions {
   const sockets = new WebSocketServer({ noServer: true });
   const connections = new WeakMap<WebSocket, Connection>();
-  const formatError = createFormatError({ explainDenials: !config.production });
+  const format = createFormatError({ explainDenials: !config.production });
+  // The HTTP status a request error carries means nothing on a socket, so it is not sent there.
+  const formatError = (error: GraphQLError): GraphQLFormattedError => {
+    const formatted = format(error.toJSON(), error);
+    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
+    const { http, ...extensions } = formatted.extensions;
+    return { ...formatted, extensions };
+  };
   const rules = [...specifiedRules, ...limits.validationRules];
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -125,12 +132,12 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;
         auditDenials(result.errors, connections.get(socket)!.context!);
-        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
+        return { ...result, errors: result.errors.map(formatError) };
       },
       onError({ extra: { socket } }, _id, _payload, errors) {
         const context = connections.get(socket)?.context;
         if (context) auditDenials(errors, context);
-        return errors.map((error) => formatError(error.toJSON(), error));
+        return errors.map(formatError);
       },
     },
     sockets,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { ADMIN, type Harness } from '../helpers/harness.js';
 import { useHarness } from '../helpers/use-harness.js';
 
@@ -64,5 +66,19 @@ describe('AUTHZ_UNAUTHORIZED_MODE unset (filter)', () => {
     const { status, body } = await post(harness(), '{ publicMessage { text } adminMessage { text } }');
     assert.equal(status, 200);
     assert.deepEqual(body.data, { publicMessage: { text: 'This is a public message.' }, adminMessage: null });
+  });
+});
+
+describe('AUTHZ_UNAUTHORIZED_MODE=reject over WebSockets', () => {
+  const harness = useHarness({ AUTHZ_UNAUTHORIZED_MODE: 'reject' });
+
+  it('refuses a subscription to a denied field before it starts, listing the coordinate', async () => {
+    const h = harness();
+    const client = createClient({ url: `${h.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const errors = await new Promise<unknown>((resolve) => {
+      client.subscribe({ query: 'subscription { adminMessageFeed { text } }' }, { next: () => resolve('an event'), error: resolve, complete: () => resolve('completed') });
+    });
+    await client.dispose();
+    assert.deepEqual(errors, [{ message: 'Requires authentication', extensions: { code: 'UNAUTHENTICATED', denied: ['Subscription.adminMessageFeed'] } }]);
   });
 });
