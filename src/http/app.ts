@@ -66,6 +66,7 @@ export async function buildApp({
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const buildContext = createContextBuilder(verifier);
   const limits = queryLimits();
+  let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -82,6 +83,8 @@ export async function buildApp({
       ...leanPipelinePlugins(),
       ...limits.plugins,
       loggingPlugin(),
+      // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
+      { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
       ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -117,6 +120,6 @@ export async function buildApp({
     handler: app,
     verifier,
     close: () => apollo.stop(),
-    attachSubscriptions: (server) => attachSubscriptions(server, { schema, buildContext, config, logger, limits }),
+    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits })),
   };
 }

@@ -3,23 +3,22 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
 import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
-import { ErrorCode, errorCodeOf } from '../errors.js';
 import { createFormatError } from '../graphql/format-error.js';
-import { auditDenials } from './audit.js';
 import type { queryLimits } from '../graphql/query-limits.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
+import { auditDenials } from './audit.js';
+import { authenticateConnection, CloseCode } from './connection-auth.js';
 
 /** A client that opens a socket must send `connection_init` within this long, or it is closed (4408). */
 export const CONNECTION_INIT_TIMEOUT_MS = 5_000;
 
-/** Close codes beyond graphql-ws's own: the token in `connection_init` is not valid, or not enough. */
-export const CloseCode = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, GOING_AWAY: 1001, UNAVAILABLE: 1013 } as const;
+/** The longest delay `setTimeout` honours; a token valid for longer is checked again by then anyway. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SubscriptionOptions {
   schema: GraphQLSchema;
@@ -86,31 +85,20 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       async onConnect({ connectionParams, extra: { socket } }) {
         const connection = connections.get(socket)!;
-        const authorization = connectionParams?.['authorization'];
-        const headers = typeof authorization === 'string' ? { authorization } : {};
-        try {
-          if (authorization !== undefined && typeof authorization !== 'string') throw new GraphQLError('authorization must be a string');
-          const request = { method: 'GET', url: '/graphql', headers, rawHeaders: Object.entries(headers).flat(), log: connection.log };
-          const context = await buildContext(request);
-          if (typeof authorization === 'string' && decodeJwt(authorization.replace(/^bearer\s+/i, '')).cnf !== undefined) {
-            // A proof-of-possession token proves nothing without its DPoP proof, which a socket cannot send per message.
-            connection.log.warn({ audit: 'websocket-denied', reason: 'dpop-bound token without a proof' }, 'subscription refused');
-            socket.close(CloseCode.FORBIDDEN, 'Forbidden');
-            return false;
-          }
-          connection.context = context;
-          if (context.principal) {
-            const endsAtMs = (context.principal.expiresAt + CLOCK_TOLERANCE_S) * 1000;
-            connection.expiry = setTimeout(() => socket.close(CloseCode.UNAUTHORIZED, 'Token expired'), Math.min(endsAtMs - Date.now(), 2 ** 31 - 1));
-          }
-          connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
-          return true;
-        } catch (error) {
-          const unavailable = error instanceof GraphQLError && errorCodeOf(error) === ErrorCode.AUTH_UNAVAILABLE;
-          connection.log.warn({ audit: 'websocket-denied', reason: unavailable ? 'key set unavailable' : 'invalid token' }, 'subscription refused');
-          socket.close(unavailable ? CloseCode.UNAVAILABLE : CloseCode.UNAUTHORIZED, unavailable ? 'Try again later' : 'Unauthorized');
+        const outcome = await authenticateConnection(buildContext, connectionParams?.['authorization'], connection.log);
+        if ('refuse' in outcome) {
+          connection.log.warn({ audit: 'websocket-denied', reason: outcome.refuse.reason }, 'subscription refused');
+          socket.close(outcome.refuse.code, outcome.refuse.message);
           return false;
         }
+        const { context } = outcome;
+        connection.context = context;
+        if (context.principal) {
+          const endsAtMs = (context.principal.expiresAt + CLOCK_TOLERANCE_S) * 1000;
+          connection.expiry = setTimeout(() => socket.close(CloseCode.UNAUTHORIZED, 'Token expired'), Math.min(endsAtMs - Date.now(), MAX_TIMER_MS));
+        }
+        connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
+        return true;
       },
       onSubscribe({ extra: { socket } }, _id, payload) {
         const context = connections.get(socket)!.context!;
@@ -142,7 +130,8 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
     },
     sockets,
   );
-  return { close: async () => cleanup.dispose() };
+  let closing: Promise<void> | undefined;
+  return { close: () => (closing ??= Promise.resolve(cleanup.dispose())) };
 }
 
 function refusalOf(request: IncomingMessage, config: ResolvedConfig, open: number): { status: number; reason: string } | undefined {
