@@ -128,6 +128,12 @@ describe('subscriptions over graphql-ws on /graphql', () => {
     assert.ok(Array.isArray(error) && error.length > 0, String(error));
   });
 
+  it('closes a socket that sends no connection_init in time with 4408', async () => {
+    const ws = new WebSocket(`${harness().url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const [code] = (await once(ws, 'close')) as [number];
+    assert.equal(code, 4408);
+  });
+
   it('refuses connections beyond SUBSCRIPTION_MAX_CONNECTIONS with 503', async () => {
     const h = harness();
     const open = await Promise.all([1, 2, 3].map(async () => {
