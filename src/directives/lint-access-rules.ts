@@ -52,7 +52,7 @@ export function lintAccessRules(schema: GraphQLSchema, { denyByDefault = false, 
       const isPublic = (getDirective(schema, field, AccessDirective.PUBLIC) ?? []).length > 0;
       if (!isObjectType(type)) continue;
       const rule = accessRuleOf(schema, type.name, field.name);
-      if (isPublic && rule.access !== 'public') {
+      if (isPublic && (rule.access !== 'public' || rule.policies.length > 0)) {
         problems.push(`${at}${place(field.astNode)}: @public cannot loosen the rule from ${rule.from.join(', ')}`);
       }
       if (denyByDefault && rootTypes.has(type) && !isPublic && rule.access === 'public' && rule.policies.length === 0) {

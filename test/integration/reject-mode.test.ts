@@ -82,3 +82,40 @@ describe('AUTHZ_UNAUTHORIZED_MODE=reject over WebSockets', () => {
     assert.deepEqual(errors, [{ message: 'Requires authentication', extensions: { code: 'UNAUTHENTICATED', denied: ['Subscription.adminMessageFeed'] } }]);
   });
 });
+
+describe('reject mode against real execution in filter mode', () => {
+  const filter = useHarness();
+  const reject = useHarness({ AUTHZ_UNAUTHORIZED_MODE: 'reject' });
+  const cases: Array<{ query: string; variables?: Record<string, unknown>; permissions?: string[] }> = [
+    { query: '{ publicMessage { text } }' },
+    { query: '{ protectedMessage { text } }' },
+    { query: '{ protectedMessage { text } }', permissions: [] },
+    { query: '{ adminMessage { text } }', permissions: ['read:messages'] },
+    { query: 'query($s: Boolean!) { adminMessage @skip(if: $s) { text } }', variables: { s: true } },
+    { query: 'query($s: Boolean!) { adminMessage @skip(if: $s) { text } }', variables: { s: false }, permissions: [] },
+    { query: '{ ...F } fragment F on Query { messageCount }', permissions: ['read:admin-stats'] },
+    { query: '{ ... on Query { messageCount } }', permissions: ['read:messages'] },
+    { query: '{ reports { title owner } }' },
+    { query: '{ reports { title ... on AdminStats { adminMessageCount } } }', permissions: ['read:admin-stats'] },
+    { query: '{ reports { ... on AdminStats { adminMessageCount } } }', permissions: ['read:admin-messages'] },
+    { query: '{ featured { ... on Report { title } ... on Message { text } } }', permissions: ['read:admin-stats'] },
+    { query: 'query($i: Boolean = false) { featured { ... on AdminStats @include(if: $i) { uptimeSeconds adminMessageCount } } }', permissions: ['read:admin-stats'] },
+    { query: 'query($i: Boolean = true) { featured { ... on AdminStats @include(if: $i) { uptimeSeconds adminMessageCount } } }', permissions: ['read:admin-stats'] },
+  ];
+
+  it('refuses exactly the operations in which filter mode denies a field, with those fields', async () => {
+    for (const { query, variables, permissions } of cases) {
+      const token = permissions ? await filter().token({ permissions }) : undefined;
+      const filtered = await post(filter(), query, variables, token);
+      const rejected = await post(reject(), query, variables, permissions ? await reject().token({ permissions }) : undefined);
+      const deniedPaths = (filtered.body.errors ?? []).map((e) => e.extensions['code']);
+      const label = `${query} ${JSON.stringify(variables ?? {})} ${JSON.stringify(permissions ?? null)}`;
+      if (deniedPaths.length === 0) {
+        assert.deepEqual(rejected, filtered, label);
+      } else {
+        assert.equal(rejected.status, token ? 403 : 401, label);
+        assert.equal(rejected.body.errors?.[0]?.extensions['code'], token ? 'FORBIDDEN' : 'UNAUTHENTICATED', label);
+      }
+    }
+  });
+});

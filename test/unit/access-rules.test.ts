@@ -153,6 +153,10 @@ describe('any-of and policies in the lint and the rules', () => {
     assert.deepEqual(warnings, ['policy "spare" is registered in src/policies.ts but no field uses it']);
   });
 
+  it('refuses @public where a policy applies', () => {
+    buildFails(edited('body: String @policy(name: "noteOwnerOrAdmin")', 'body: String @policy(name: "noteOwnerOrAdmin") @public'), /^Note\.body .*@public cannot loosen the rule from Note\.body$/);
+  });
+
   it('ANDs @hasPermission with the alternatives of @requiresScopes, dropping alternatives another one covers', () => {
     const source = edited(ANY_OF, 'messageCount: Int @hasPermission(name: "read:admin-stats") @requiresScopes(scopes: [["read:admin-messages"], ["read:admin-stats"]])');
     assert.deepEqual(accessRuleOf(buildSchema(source), 'Query', 'messageCount').anyOf, [['read:admin-stats']]);
@@ -177,6 +181,12 @@ describe('any-of, policies and guarded objects in lists, at run time', () => {
     assert.deepEqual((await run(schema, '{ notes { body } }', owner)).errors, ['notes.1.body FORBIDDEN']);
     const admin = await run(schema, '{ notes { body } }', principal('read:admin-messages'));
     assert.deepEqual(admin.errors, []);
+  });
+
+  it('waits for an async policy', async () => {
+    const slowAllow = buildSchema(undefined, { policies: { noteOwnerOrAdmin: () => new Promise<boolean>((resolve) => setImmediate(resolve, true)) } });
+    const { data, errors } = await run(slowAllow, '{ notes { body } }', principal());
+    assert.deepEqual([data, errors], [{ notes: [{ body: 'Ship on Friday.' }, { body: 'Rotate the signing key monthly.' }] }, []]);
   });
 
   it('denies (never fails) when a policy throws or does not answer in time, and logs it', async () => {
