@@ -53,12 +53,13 @@ export function guardSchema(schema: GraphQLSchema, registry: Readonly<Record<str
       const hide = hiddenItems(schema, fieldConfig.type);
       if (!guard && !hide) return fieldConfig;
       const resolve = fieldConfig.resolve ?? defaultFieldResolver;
-      const filtered: GraphQLFieldResolver<unknown, RequestContext> = hide
-        ? (source, args, context, info) => then(resolve(source, args, context, info), (value) => (Array.isArray(value) ? value.filter((item) => !hide(item, context)) : value))
-        : resolve;
-      const guarded = guard ? guardResolver(guard, filtered) : filtered;
-      const subscribe = typeName === subscriptionType && guard && fieldConfig.subscribe ? guardResolver(guard, fieldConfig.subscribe) : fieldConfig.subscribe;
-      return { ...fieldConfig, resolve: guarded, subscribe };
+      const filtered = hide ? filterResolver(hide, resolve) : resolve;
+      const guardsSubscribe = typeName === subscriptionType && guard && fieldConfig.subscribe;
+      return {
+        ...fieldConfig,
+        resolve: guard ? guardResolver(guard, filtered) : filtered,
+        subscribe: guardsSubscribe ? guardResolver(guard, fieldConfig.subscribe!) : fieldConfig.subscribe,
+      };
     },
   });
 }
@@ -77,12 +78,22 @@ function guardResolver(guard: Guard, resolve: GraphQLFieldResolver<unknown, Requ
   };
 }
 
+type Hide = (item: unknown, context: RequestContext) => boolean;
+
+function filterResolver(hide: Hide, resolve: GraphQLFieldResolver<unknown, RequestContext>): GraphQLFieldResolver<unknown, RequestContext> {
+  const keep = (value: unknown, context: RequestContext) => (Array.isArray(value) ? value.filter((item) => !hide(item, context)) : value);
+  return (source, args, context, info) => {
+    const value: unknown = resolve(source, args, context, info);
+    return value instanceof Promise ? value.then((resolved) => keep(resolved, context)) : keep(value, context);
+  };
+}
+
 /**
  * For a list of an interface or union, a test of whether the caller may not see an item: true when
  * the item's concrete type (its `__typename`, as this API's resolvers set it) has a rule of its own
  * that the token denies. Undefined when no possible type has such a rule.
  */
-function hiddenItems(schema: GraphQLSchema, type: GraphQLOutputType): ((item: unknown, context: RequestContext) => boolean) | undefined {
+function hiddenItems(schema: GraphQLSchema, type: GraphQLOutputType): Hide | undefined {
   const named = getNamedType(type);
   if (!isListType(getNullableType(type)) || !isAbstractType(named)) return undefined;
   const original = schema.getType(named.name);
@@ -98,8 +109,4 @@ function hiddenItems(schema: GraphQLSchema, type: GraphQLOutputType): ((item: un
     const rule = typeRules.get((item as { __typename?: string } | null)?.__typename ?? '');
     return rule !== undefined && decideStatically(rule, context.principal) !== undefined;
   };
-}
-
-function then<T>(value: T | Promise<T>, next: (value: T) => T): T | Promise<T> {
-  return value instanceof Promise ? value.then(next) : next(value);
 }
