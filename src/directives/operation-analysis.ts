@@ -19,6 +19,21 @@ import type { AccessDeniedError } from '../errors.js';
 import { accessRuleOf, type AccessRule } from './access-rule.js';
 import { decideStatically, missingFrom } from './decide.js';
 
+/** Effective rules by schema, worked out once each: reject mode analyses every operation. */
+const ruleCaches = new WeakMap<GraphQLSchema, Map<string, AccessRule>>();
+
+function rulesOf(schema: GraphQLSchema): (typeName: string, fieldName?: string) => AccessRule {
+  let rules = ruleCaches.get(schema);
+  if (!rules) ruleCaches.set(schema, (rules = new Map()));
+  const cache = rules;
+  return (typeName, fieldName) => {
+    const key = fieldName === undefined ? typeName : `${typeName}.${fieldName}`;
+    let rule = cache.get(key);
+    if (!rule) cache.set(key, (rule = accessRuleOf(schema, typeName, fieldName)));
+    return rule;
+  };
+}
+
 /** One selected field the token would be denied. */
 export interface Denial {
   /** Where it would be in the response, aliases included and list indices left out, e.g. `reports.owner`. */
@@ -68,12 +83,7 @@ export function analyzeOperation(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
   }
-  const rules = new Map<string, AccessRule>();
-  const ruleOf = (typeName: string, fieldName?: string): AccessRule => {
-    const key = fieldName === undefined ? typeName : `${typeName}.${fieldName}`;
-    if (!rules.has(key)) rules.set(key, accessRuleOf(schema, typeName, fieldName));
-    return rules.get(key)!;
-  };
+  const ruleOf = rulesOf(schema);
   const denials = new Map<string, Denial>();
   const runtime = new Map<string, RuntimeDecision>();
 
