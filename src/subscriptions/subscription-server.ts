@@ -17,7 +17,7 @@ import { authenticateConnection, CloseCode } from './connection-auth.js';
 /** A client that opens a socket must send `connection_init` within this long, or it is closed (4408). */
 export const CONNECTION_INIT_TIMEOUT_MS = 5_000;
 
-/** The longest delay `setTimeout` honours; a token valid for longer is checked again by then anyway. */
+/** The longest delay `setTimeout` honours (about 24 days): a token valid for longer ends its connection then, and the client reconnects. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SubscriptionOptions {
