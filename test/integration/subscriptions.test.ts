@@ -120,12 +120,17 @@ describe('subscriptions over graphql-ws on /graphql', () => {
     assert.equal(await handshake(h, {}, '/elsewhere'), 404);
   });
 
-  it('applies the query limits over the socket', async () => {
+  it('applies the alias, token and cost limits over the socket', async () => {
     const c = client(harness());
-    const aliases = Array.from({ length: 12 }, (_, i) => `a${i}: publicMessageFeed { text }`).join(' ');
-    const { error } = await take(c, `subscription { ${aliases} }`, 1);
+    const aliases = Array.from({ length: 12 }, (_, i) => `a${i}: text`).join(' ');
+    const tooManyAliases = await take(c, `subscription { publicMessageFeed { ${aliases} } }`, 1);
+    const tooManyTokens = await take(c, `subscription { publicMessageFeed { ${'text '.repeat(1_000)} } }`, 1);
+    const tooCostly = await take(c, `subscription { publicMessageFeed { ${'__typename ... on Message { '.repeat(20)}text${' }'.repeat(20)} } }`, 1);
     await c.dispose();
-    assert.ok(Array.isArray(error) && error.length > 0, String(error));
+    const messages = (outcome: { error?: unknown }) => ((outcome.error ?? []) as Array<{ message: string }>).map((e) => e.message);
+    assert.ok(messages(tooManyAliases).includes('Syntax Error: Aliases limit of 10 exceeded, found 12.'), messages(tooManyAliases).join());
+    assert.ok(messages(tooManyTokens).includes('Syntax Error: Document contains more that 1000 tokens. Parsing aborted.'), messages(tooManyTokens).join());
+    assert.ok(messages(tooCostly).some((m) => m.startsWith('Syntax Error: Query Cost limit of 5000 exceeded')), messages(tooCostly).join());
   });
 
   it('closes a socket that sends no connection_init in time with 4408', async () => {
