@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ACCESS_SNAPSHOT_FILE, formatAccessJson, formatAccessTable } from '../src/directives/access-matrix.js';
+import { ACCESS_SNAPSHOT_FILE, formatAccessJson, formatAccessTable } from '../src/tooling/access-matrix.js';
 import { accessRules } from '../src/directives/access-rule.js';
 import { buildSchema } from '../src/graphql/schema.js';
 

@@ -4,7 +4,7 @@
  * `npm test` fails when the committed file no longer matches `schema.graphql`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ROUTER_SCHEMA_FILE, toRouterSchema } from '../src/directives/router-export.js';
+import { ROUTER_SCHEMA_FILE, toRouterSchema } from '../src/tooling/router-export.js';
 import { buildSchema } from '../src/graphql/schema.js';
 
 mkdirSync(new URL('.', ROUTER_SCHEMA_FILE), { recursive: true });

@@ -45,6 +45,10 @@ export interface Config {
   permissionsClaim: PermissionsClaim;
   /** True refuses to build a schema with a root field that has neither a rule nor an explicit `@public`. */
   denyByDefault: boolean;
+  /** `filter` nulls each denied field; `reject` refuses an operation that selects one, before anything runs. */
+  unauthorizedMode: 'filter' | 'reject';
+  /** WebSocket connections one process holds at most; more are refused at the handshake. */
+  subscriptionMaxConnections: number;
 }
 
 export type PermissionsClaim = 'permissions' | 'scope';
@@ -114,6 +118,8 @@ export function loadConfig(env: Env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     permissionsClaim: oneOf<PermissionsClaim>(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], 'permissions'),
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
+    unauthorizedMode: oneOf(env, 'AUTHZ_UNAUTHORIZED_MODE', ['filter', 'reject'], 'filter'),
+    subscriptionMaxConnections: integer(env, 'SUBSCRIPTION_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
   };
 }
 

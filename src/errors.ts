@@ -86,6 +86,18 @@ export class AccessDeniedError extends GraphQLError {
   }
 }
 
+/**
+ * `AUTHZ_UNAUTHORIZED_MODE=reject`: the whole operation is refused before anything runs, 401 for
+ * an anonymous caller and 403 otherwise. `denied` (the coordinates) is only given outside production.
+ */
+export function operationDeniedError(code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN, denied?: readonly string[]): GraphQLError {
+  const headers = new HeaderMap();
+  if (code === ErrorCode.UNAUTHENTICATED) headers.set('www-authenticate', BearerChallenge.MISSING);
+  return new GraphQLError(code === ErrorCode.FORBIDDEN ? Message.PERMISSION_DENIED : Message.REQUIRES_AUTHENTICATION, {
+    extensions: { code, http: { status: httpStatusOf[code], headers }, ...(denied ? { denied } : {}) },
+  });
+}
+
 const errorCodes: ReadonlySet<unknown> = new Set(Object.values(ErrorCode));
 
 /** Reads the code of a formatted or live GraphQL error, falling back to an internal error. */

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config: resolved, logger, mintToken });
 
   const server = createLimitedServer(app.handler, config.http);
+  const subscriptions = app.attachSubscriptions(server);
   // The embedded issuer hands out any permission, so its server must be unreachable from elsewhere.
   const host = mintToken ? '127.0.0.1' : undefined;
   server.listen(config.port, host, () => {
@@ -68,8 +69,11 @@ async function main(): Promise<void> {
     stopping = true;
     for (const res of unfinished) res.shouldKeepAlive = false;
     logger.info({ signal }, 'shutting down');
+    // WebSockets are told to reconnect elsewhere (1001) at once, rather than after the drain.
+    const socketsClosed = subscriptions.close();
     setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS).unref();
     server.close(async () => {
+      await socketsClosed;
       // The development issuer needs no stop: it lives and dies with this process.
       await app.close();
       process.exit(0);

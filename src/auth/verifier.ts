@@ -27,7 +27,7 @@ export interface Verifier {
 }
 
 /** Clock skew allowed between this server and the issuer, in seconds. */
-const CLOCK_TOLERANCE_S = 5;
+export const CLOCK_TOLERANCE_S = 5;
 /** A verified token is re-verified at least this often, whatever its expiry. */
 const CACHE_TTL_MS = 60_000;
 

@@ -1,10 +1,12 @@
 import { getDirective } from '@graphql-tools/utils';
 import { isIntrospectionType, isObjectType, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 
-/** The schema directives that decide access, by the names `schema.graphql` declares them with. */
+/** The schema directives that decide access, by the names `schema.graphql` declares them with: their one home. */
 export const AccessDirective = {
   AUTH: 'auth',
   HAS_PERMISSION: 'hasPermission',
+  REQUIRES_SCOPES: 'requiresScopes',
+  POLICY: 'policy',
   PUBLIC: 'public',
   KNOWN_PERMISSIONS: 'knownPermissions',
 } as const;
@@ -21,8 +23,14 @@ export interface AccessRule {
   /** The field, as its schema coordinate `Type.field`. */
   field: string;
   access: 'public' | 'authenticated' | 'permissions';
-  /** Every one of these is needed (AND); empty unless `access` is `permissions`. */
-  permissions: string[];
+  /**
+   * The permissions as alternatives (OR), each a set that is needed whole (AND); empty unless
+   * `access` is `permissions`. `@hasPermission(name: "a")` with `@requiresScopes(scopes: [["b"], ["c"]])`
+   * is `[["a", "b"], ["a", "c"]]`.
+   */
+  anyOf: string[][];
+  /** Policies from `src/policies.ts` that must each allow, decided at run time. */
+  policies: string[];
   /** The coordinates whose directives make up the rule; for a public field, those that say `@public`. */
   from: string[];
 }
@@ -32,40 +40,66 @@ export interface AccessRule {
  * interface it implements and on that interface's field, then on the field itself. All of them
  * apply together, so an implementation or a field can add to a rule but never take one away, and a
  * concrete type's rule holds however it was reached (directly, through an interface or a union).
+ * Without `fieldName`, only the type-level uses: the rule every field of the type shares.
  */
-export function directiveUses(schema: GraphQLSchema, typeName: string, fieldName: string, directiveName: string): DirectiveUse[] {
+export function directiveUses(schema: GraphQLSchema, typeName: string, fieldName: string | undefined, directiveName: string): DirectiveUse[] {
   const type = schema.getType(typeName);
   if (!isObjectType(type)) return [];
   const owners = [...type.getInterfaces(), type];
   const places = [
     ...owners.map((owner) => ({ at: owner.name, node: owner })),
     ...owners.flatMap((owner) => {
-      const field = owner.getFields()[fieldName];
+      const field = fieldName === undefined ? undefined : owner.getFields()[fieldName];
       return field ? [{ at: `${owner.name}.${fieldName}`, node: field }] : [];
     }),
   ];
   return places.flatMap(({ at, node }) => (getDirective(schema, node, directiveName) ?? []).map((args) => ({ at, args })));
 }
 
-/** The permissions named by `@hasPermission` uses, each once, in the order first named. */
-export function permissionNames(uses: ReadonlyArray<Record<string, unknown>>): string[] {
-  return [...new Set(uses.map((args) => String(args['name'])))];
+/**
+ * ANDs permission sets into alternatives: every alternative of `left` with every one of `right`.
+ * An alternative that needs everything another one needs and more is dropped, as it adds nothing.
+ */
+function and(left: readonly string[][], right: readonly string[][]): string[][] {
+  const product = left.flatMap((a) => right.map((b) => [...new Set([...a, ...b])]));
+  const distinct = product.filter((alt, index) => product.findIndex((other) => sameSet(other, alt)) === index);
+  return distinct.filter((alt) => !distinct.some((other) => other !== alt && other.length < alt.length && other.every((p) => alt.includes(p))));
 }
 
-/** The effective rule of `typeName.fieldName`. */
-export function accessRuleOf(schema: GraphQLSchema, typeName: string, fieldName: string): AccessRule {
-  const auth = directiveUses(schema, typeName, fieldName, AccessDirective.AUTH);
-  const permissionUses = directiveUses(schema, typeName, fieldName, AccessDirective.HAS_PERMISSION);
-  const permissions = permissionNames(permissionUses.map((use) => use.args));
-  const declaredPublic = directiveUses(schema, typeName, fieldName, AccessDirective.PUBLIC);
-  const access = permissions.length > 0 ? 'permissions' : auth.length > 0 ? 'authenticated' : 'public';
-  const sources = access === 'public' ? declaredPublic : [...auth, ...permissionUses];
-  return { field: `${typeName}.${fieldName}`, access, permissions, from: [...new Set(sources.map((use) => use.at))] };
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((p) => b.includes(p));
+}
+
+/** The rule of `typeName.fieldName`, or with no `fieldName`, the rule of the type itself. */
+export function accessRuleOf(schema: GraphQLSchema, typeName: string, fieldName?: string): AccessRule {
+  const uses = (name: string) => directiveUses(schema, typeName, fieldName, name);
+  const auth = uses(AccessDirective.AUTH);
+  const permissionUses = uses(AccessDirective.HAS_PERMISSION);
+  const scopeUses = uses(AccessDirective.REQUIRES_SCOPES);
+  const policyUses = uses(AccessDirective.POLICY);
+  let anyOf: string[][] = [[]];
+  for (const { args } of permissionUses) anyOf = and(anyOf, [[String(args['name'])]]);
+  for (const { args } of scopeUses) anyOf = and(anyOf, args['scopes'] as string[][]);
+  const needsPermissions = permissionUses.length + scopeUses.length > 0;
+  const access = needsPermissions ? 'permissions' : auth.length > 0 ? 'authenticated' : 'public';
+  const policies = [...new Set(policyUses.map(({ args }) => String(args['name'])))];
+  const sources = access === 'public' && policies.length === 0 ? uses(AccessDirective.PUBLIC) : [...auth, ...permissionUses, ...scopeUses, ...policyUses];
+  return {
+    field: fieldName === undefined ? typeName : `${typeName}.${fieldName}`,
+    access,
+    anyOf: needsPermissions ? anyOf : [],
+    policies,
+    from: [...new Set(sources.map((use) => use.at))],
+  };
 }
 
 /** The effective rule of every field of every object type, in schema order: the access matrix. */
 export function accessRules(schema: GraphQLSchema): AccessRule[] {
-  return Object.values(schema.getTypeMap())
-    .filter((type: GraphQLNamedType): type is GraphQLObjectType => isObjectType(type) && !isIntrospectionType(type))
-    .flatMap((type) => Object.keys(type.getFields()).map((field) => accessRuleOf(schema, type.name, field)));
+  return objectTypes(schema).flatMap((type) => Object.keys(type.getFields()).map((field) => accessRuleOf(schema, type.name, field)));
+}
+
+export function objectTypes(schema: GraphQLSchema): GraphQLObjectType[] {
+  return Object.values(schema.getTypeMap()).filter(
+    (type: GraphQLNamedType): type is GraphQLObjectType => isObjectType(type) && !isIntrospectionType(type),
+  );
 }

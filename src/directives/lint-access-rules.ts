@@ -9,7 +9,7 @@ import {
   type ConstDirectiveNode,
   type GraphQLSchema,
 } from 'graphql';
-import { AccessDirective, accessRuleOf } from './access-rule.js';
+import { AccessDirective, accessRuleOf, accessRules } from './access-rule.js';
 
 /**
  * A permission name is an RFC 6749 §3.3 scope token: printable ASCII without space, `"` or `\`.
@@ -28,15 +28,18 @@ export class AccessRuleError extends Error {
 export interface LintOptions {
   /** `AUTHZ_DEFAULT=deny`: every root field needs `@auth`, `@hasPermission` or an explicit `@public`. */
   denyByDefault?: boolean;
+  /** The names of the registered policies, which `@policy` may name. */
+  policies?: readonly string[];
 }
 
 /**
  * Checks the access directives before any request is served, so that a mistake stops start-up
  * instead of quietly granting or denying: permission names that are empty, malformed or missing
- * from `@knownPermissions`; a `@public` that would loosen an inherited rule; and, in strict mode,
- * root fields that say nothing about access.
+ * from `@knownPermissions`; a `@public` that would loosen an inherited rule; a `@policy` naming no
+ * registered policy; and, in strict mode, root fields that say nothing about access. Returns the
+ * warnings: registered policies that no field uses.
  */
-export function lintAccessRules(schema: GraphQLSchema, { denyByDefault = false }: LintOptions = {}): void {
+export function lintAccessRules(schema: GraphQLSchema, { denyByDefault = false, policies = [] }: LintOptions = {}): string[] {
   const problems: string[] = [];
   const known = knownPermissions(schema, problems);
   const rootTypes = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
@@ -49,15 +52,20 @@ export function lintAccessRules(schema: GraphQLSchema, { denyByDefault = false }
       const isPublic = (getDirective(schema, field, AccessDirective.PUBLIC) ?? []).length > 0;
       if (!isObjectType(type)) continue;
       const rule = accessRuleOf(schema, type.name, field.name);
-      if (isPublic && rule.access !== 'public') {
+      if (isPublic && (rule.access !== 'public' || rule.policies.length > 0)) {
         problems.push(`${at}${place(field.astNode)}: @public cannot loosen the rule from ${rule.from.join(', ')}`);
       }
-      if (denyByDefault && rootTypes.has(type) && !isPublic && rule.access === 'public') {
-        problems.push(`${at}${place(field.astNode)}: needs @auth, @hasPermission or @public, since AUTHZ_DEFAULT=deny`);
+      if (denyByDefault && rootTypes.has(type) && !isPublic && rule.access === 'public' && rule.policies.length === 0) {
+        problems.push(`${at}${place(field.astNode)}: needs @auth, @hasPermission, @requiresScopes, @policy or @public, since AUTHZ_DEFAULT=deny`);
       }
     }
   }
+  const used = new Set(accessRules(schema).flatMap((rule) => rule.policies));
+  for (const name of used) {
+    if (!policies.includes(name)) problems.push(`@${AccessDirective.POLICY}(name: "${name}") names no policy registered in src/policies.ts (${policies.join(', ') || 'none'})`);
+  }
   if (problems.length > 0) throw new AccessRuleError(problems);
+  return policies.filter((name) => !used.has(name)).map((name) => `policy "${name}" is registered in src/policies.ts but no field uses it`);
 }
 
 /** The names in `schema @knownPermissions(names: [...])`, or undefined when the schema has none. */
@@ -80,14 +88,32 @@ function checkPermissionNames(
   problems: string[],
 ): void {
   for (const directive of directives ?? []) {
-    if (directive.name.value !== AccessDirective.HAS_PERMISSION) continue;
-    const value = directive.arguments?.find((arg) => arg.name.value === 'name')?.value;
-    const name = value?.kind === Kind.STRING ? value.value : '';
     const where = `${at}${place(directive)}`;
-    if (!PERMISSION_NAME.test(name)) problems.push(`${where}: @hasPermission ${describeName(name)}`);
-    else if (!known) problems.push(`${where}: @hasPermission(name: "${name}") but the schema declares no @knownPermissions`);
-    else if (!known.has(name)) problems.push(`${where}: @hasPermission(name: "${name}") is not in @knownPermissions (${[...known].join(', ')})`);
+    const directiveName = directive.name.value;
+    if (directiveName === AccessDirective.HAS_PERMISSION) {
+      const value = directive.arguments?.find((arg) => arg.name.value === 'name')?.value;
+      const name = value?.kind === Kind.STRING ? value.value : '';
+      checkName(where, `@${directiveName}`, `@${directiveName}(name: "${name}")`, name, known, problems);
+    } else if (directiveName === AccessDirective.REQUIRES_SCOPES) {
+      const value = directive.arguments?.find((arg) => arg.name.value === 'scopes')?.value;
+      const alternatives = value?.kind === Kind.LIST ? value.values : [];
+      if (alternatives.length === 0) problems.push(`${where}: @${directiveName} needs at least one alternative`);
+      for (const alternative of alternatives) {
+        const names = alternative.kind === Kind.LIST ? alternative.values : [alternative];
+        if (names.length === 0) problems.push(`${where}: @${directiveName} has an empty alternative, which would grant any token`);
+        for (const node of names) {
+          const name = node.kind === Kind.STRING ? node.value : '';
+          checkName(where, `@${directiveName}`, `@${directiveName} "${name}"`, name, known, problems);
+        }
+      }
+    }
   }
+}
+
+function checkName(where: string, directive: string, use: string, name: string, known: ReadonlySet<string> | undefined, problems: string[]): void {
+  if (!PERMISSION_NAME.test(name)) problems.push(`${where}: ${directive} ${describeName(name)}`);
+  else if (!known) problems.push(`${where}: ${use} but the schema declares no @knownPermissions`);
+  else if (!known.has(name)) problems.push(`${where}: ${use} is not in @knownPermissions (${[...known].join(', ')})`);
 }
 
 function describeName(name: string): string {

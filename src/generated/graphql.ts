@@ -38,12 +38,27 @@ export type MessageReport = Report & {
   title?: Maybe<Scalars['String']['output']>;
 };
 
+/** A note kept for one user. */
+export type Note = {
+  __typename?: 'Note';
+  /** Readable by the note's owner and by administrators: a decision over data, made by a policy. */
+  body?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** The token `sub` of the note's owner. */
+  owner?: Maybe<Scalars['String']['output']>;
+  title?: Maybe<Scalars['String']['output']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Needs the `read:admin-messages` permission. Nullable for the same reason. */
   adminMessage?: Maybe<Message>;
   /** The featured items; an AdminStats among them keeps its rule when reached through the union. */
   featured: Array<Featured>;
+  /** How many messages there are, for either kind of administrator: any one of the two permissions. */
+  messageCount?: Maybe<Scalars['Int']['output']>;
+  /** Every note's title to any signed-in caller; each body only to its owner or an administrator. */
+  notes?: Maybe<Array<Note>>;
   /** Needs a valid access token. Nullable so that a denial leaves the rest of the response intact. */
   protectedMessage?: Maybe<Message>;
   /** Readable by anyone. */
@@ -59,6 +74,14 @@ export type Query = {
 export type Report = {
   owner?: Maybe<Scalars['String']['output']>;
   title?: Maybe<Scalars['String']['output']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The admin message at once, then every second. Each event is checked again. */
+  adminMessageFeed?: Maybe<Message>;
+  /** The public message at once, then every second. */
+  publicMessageFeed: Message;
 };
 
 
@@ -151,12 +174,15 @@ export type ResolversTypes = {
   AdminStats: ResolverTypeWrapper<AdminStats>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Featured: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Featured']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Message: ResolverTypeWrapper<Message>;
   MessageReport: ResolverTypeWrapper<MessageReport>;
+  Note: ResolverTypeWrapper<Note>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Report: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Report']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -164,12 +190,15 @@ export type ResolversParentTypes = {
   AdminStats: AdminStats;
   Boolean: Scalars['Boolean']['output'];
   Featured: ResolversUnionTypes<ResolversParentTypes>['Featured'];
+  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Message: Message;
   MessageReport: MessageReport;
+  Note: Note;
   Query: Record<PropertyKey, never>;
   Report: ResolversInterfaceTypes<ResolversParentTypes>['Report'];
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
 };
 
 export type AuthDirectiveArgs = { };
@@ -188,9 +217,21 @@ export type KnownPermissionsDirectiveArgs = {
 
 export type KnownPermissionsDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = KnownPermissionsDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type PolicyDirectiveArgs = {
+  name: Scalars['String']['input'];
+};
+
+export type PolicyDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = PolicyDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RequiresScopesDirectiveArgs = {
+  scopes: Array<Array<Scalars['String']['input']>>;
+};
+
+export type RequiresScopesDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = RequiresScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AdminStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdminStats'] = ResolversParentTypes['AdminStats']> = {
   adminMessageCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -216,9 +257,18 @@ export type MessageReportResolvers<ContextType = RequestContext, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type NoteResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   adminMessage?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
   featured?: Resolver<Array<ResolversTypes['Featured']>, ParentType, ContextType>;
+  messageCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  notes?: Resolver<Maybe<Array<ResolversTypes['Note']>>, ParentType, ContextType>;
   protectedMessage?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
   publicMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
   reports?: Resolver<Array<ResolversTypes['Report']>, ParentType, ContextType>;
@@ -228,18 +278,27 @@ export type ReportResolvers<ContextType = RequestContext, ParentType extends Res
   __resolveType: TypeResolveFn<'AdminStats' | 'MessageReport', ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  adminMessageFeed?: SubscriptionResolver<Maybe<ResolversTypes['Message']>, "adminMessageFeed", ParentType, ContextType>;
+  publicMessageFeed?: SubscriptionResolver<ResolversTypes['Message'], "publicMessageFeed", ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   AdminStats?: AdminStatsResolvers<ContextType>;
   Featured?: FeaturedResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageReport?: MessageReportResolvers<ContextType>;
+  Note?: NoteResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Report?: ReportResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = RequestContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
   hasPermission?: HasPermissionDirectiveResolver<any, any, ContextType>;
   knownPermissions?: KnownPermissionsDirectiveResolver<any, any, ContextType>;
+  policy?: PolicyDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
+  requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
 };

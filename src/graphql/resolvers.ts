@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
+import { messageFeed } from '../subscriptions/message-feed.js';
 
 /** The seed's messages, word for word. Access is decided by the schema's directives, not here. */
 export const MessageText = {
@@ -9,6 +10,12 @@ export const MessageText = {
 
 /** The owner named on reports; reading it needs a token, as the `Report` interface says. */
 export const REPORT_OWNER = 'messages-team';
+
+/** The notes behind `Query.notes`; the `noteOwnerOrAdmin` policy compares `owner` with the token's `sub`. */
+export const NOTES = [
+  { id: '1', title: 'Release plan', owner: 'auth0|tester', body: 'Ship on Friday.' },
+  { id: '2', title: 'Key rotation', owner: 'auth0|operator', body: 'Rotate the signing key monthly.' },
+] as const;
 
 function messageReport() {
   return { __typename: 'MessageReport' as const, title: 'Messages', owner: REPORT_OWNER, messageCount: Object.keys(MessageText).length };
@@ -31,5 +38,11 @@ export const resolvers: Resolvers = {
     adminMessage: () => ({ text: MessageText.admin }),
     reports: () => [messageReport(), adminStats()],
     featured: () => [{ __typename: 'Message', text: MessageText.public }, adminStats()],
+    messageCount: () => Object.keys(MessageText).length,
+    notes: () => NOTES.map((note) => ({ ...note })),
+  },
+  Subscription: {
+    publicMessageFeed: { subscribe: () => messageFeed('publicMessageFeed', MessageText.public) },
+    adminMessageFeed: { subscribe: () => messageFeed('adminMessageFeed', MessageText.admin) },
   },
 };

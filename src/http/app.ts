@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
@@ -13,7 +13,9 @@ import { createFormatError } from '../graphql/format-error.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
 import { queryLimits } from '../graphql/query-limits.js';
+import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
+import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
 import { errorHandler, notFound } from './error-handler.js';
@@ -39,6 +41,8 @@ export interface App {
   verifier: Verifier;
   /** Stops Apollo Server; the caller closes the HTTP server first. */
   close(): Promise<void>;
+  /** Serves GraphQL subscriptions over WebSockets on `server`'s `/graphql`; close them before the server. */
+  attachSubscriptions(server: Server): Subscriptions;
 }
 
 export { BODY_LIMIT } from './json-body.js';
@@ -49,7 +53,7 @@ export async function buildApp({
   logger,
   mintToken,
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
-  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault }),
+  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
 }: AppOptions): Promise<App> {
   const verifier = createVerifier({
     ...config.issuer,
@@ -62,6 +66,7 @@ export async function buildApp({
   const buildContext = createContextBuilder(verifier);
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
+  let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -80,6 +85,9 @@ export async function buildApp({
       ...disableUnusedDefaultPlugins(),
       ...limits.plugins,
       loggingPlugin(logger),
+      // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
+      { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
+      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -122,7 +130,12 @@ export async function buildApp({
     writeSecurityHeaders(res);
     (hotRoutes.get(routeKeyOf(req.url ?? '')) ?? app)(req, res);
   };
-  return { handler, verifier, close: () => apollo.stop() };
+  return {
+    handler,
+    verifier,
+    close: () => apollo.stop(),
+    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits })),
+  };
 }
 
 /**

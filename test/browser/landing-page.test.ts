@@ -19,6 +19,13 @@ const CDN: Record<string, { contentType: string; body: string }> = {
       fetch(config.initialEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })
         .then(function (r) { return r.json(); })
         .then(function (body) { window.sandboxQueried = body; });
+      var socket = new WebSocket(config.initialEndpoint.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.onopen = function () { socket.send('{"type":"connection_init","payload":{}}'); };
+      socket.onmessage = function (event) {
+        var message = JSON.parse(event.data);
+        if (message.type === 'connection_ack') socket.send('{"id":"1","type":"subscribe","payload":{"query":"subscription { publicMessageFeed { text } }"}}');
+        if (message.type === 'next') { window.sandboxSubscribed = message.payload; socket.close(); }
+      };
     };`,
   },
   'https://sandbox.embed.apollographql.com/': { contentType: 'text/html', body: '<p id="sandbox">Apollo Sandbox</p>' },
@@ -66,6 +73,16 @@ describe('the Apollo Sandbox landing page in a real browser', () => {
     assert.ok(sandbox, 'the Sandbox iframe');
     assert.equal(await sandbox.locator('#sandbox').textContent(), 'Apollo Sandbox');
     await page.evaluate(() => document.fonts.ready);
+    assert.deepEqual(violations, []);
+    await page.close();
+  });
+
+  it("subscribes over the Sandbox's subscription URL, the endpoint's own over ws:, from the page's origin", async () => {
+    const { page, violations } = await openLandingPage();
+    await page.waitForFunction(() => 'sandboxSubscribed' in window, undefined, { timeout: 30_000 });
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { sandboxSubscribed: unknown }).sandboxSubscribed), {
+      data: { publicMessageFeed: { text: 'This is a public message.' } },
+    });
     assert.deepEqual(violations, []);
     await page.close();
   });

@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
 import { KeySetServer, sign } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
@@ -163,5 +165,37 @@ describe('two replicas behind nginx', () => {
     assert.deepEqual(exitCodes, [0, 0], 'each instance drained and exited 0');
     assert.ok(servedAfterRestart.every((n) => n > 0), 'the restarted instances take traffic again');
     assert.ok(sent > 100, `only ${sent} requests were sent`);
+  });
+
+  it('reconnects a graphql-ws client to the other instance, streaming again, when its instance is killed', async (t) => {
+    const connectedTo = instances.map(() => 0);
+    instances.forEach((instance, index) =>
+      instance.child.stdout?.on('data', (chunk: Buffer) => (connectedTo[index]! += chunk.toString().split('subscription connection initialised').length - 1)));
+    let connections = 0;
+    const client = createClient({
+      url: `${nginx.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${adminToken}` },
+      retryAttempts: 5,
+      retryWait: () => sleep(200),
+      shouldRetry: () => true,
+      on: { connected: () => (connections += 1) },
+    });
+    const events = client.iterate({ query: 'subscription { adminMessageFeed { text } }' });
+    const expected = { data: { adminMessageFeed: { text: 'This is an admin message.' } } };
+    assert.deepEqual((await events.next()).value, expected);
+    // The instance's log line travels through a pipe, and may arrive after the event.
+    await until(() => connectedTo.some((count) => count > 0), 5_000);
+    const victim = connectedTo.findIndex((count) => count > 0);
+    instances[victim]!.child.kill('SIGKILL');
+    await instances[victim]!.exit;
+    // Events keep coming, now from the other instance, once the client has reconnected.
+    while (connections < 2) assert.deepEqual((await events.next()).value, expected);
+    assert.deepEqual((await events.next()).value, expected);
+    await until(() => connectedTo[1 - victim]! > 0, 5_000);
+    t.diagnostic(`connections: ${connections}, initialised per instance: ${connectedTo.join(',')}`);
+    await events.return?.(undefined);
+    await client.dispose();
+    instances[victim] = await startInstance(instances[victim]!.port, idp);
   });
 });

@@ -55,6 +55,7 @@ export async function startHarness(
   }) as ResolvedConfig;
   const app = await buildApp({ config, logger, ...(schema ? { schema } : {}) });
   const server = createServer(app.handler);
+  const subscriptions = app.attachSubscriptions(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -78,6 +79,7 @@ export async function startHarness(
       return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
     },
     async close() {
+      await subscriptions.close();
       server.closeAllConnections();
       server.close();
       await app.close();

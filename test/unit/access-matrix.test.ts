@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse, Kind } from 'graphql';
-import { ACCESS_SNAPSHOT_FILE, formatAccessJson } from '../../src/directives/access-matrix.js';
+import { ACCESS_SNAPSHOT_FILE, formatAccessJson } from '../../src/tooling/access-matrix.js';
 import { accessRules } from '../../src/directives/access-rule.js';
-import { ROUTER_SCHEMA_FILE, toRouterSchema } from '../../src/directives/router-export.js';
+import { ROUTER_SCHEMA_FILE, toRouterSchema } from '../../src/tooling/router-export.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 import { finished, runScript } from '../helpers/process.js';
 
@@ -28,9 +28,30 @@ describe('the access matrix', () => {
     assert.match(table.stdout, /^FIELD +REQUIRES +FROM$/m);
     assert.match(table.stdout, /^Query\.adminMessage +read:admin-messages +Query\.adminMessage$/m);
     assert.match(table.stdout, /^AdminStats\.adminMessageCount +read:admin-stats AND read:admin-messages +AdminStats, AdminStats\.adminMessageCount$/m);
-    assert.match(table.stdout, /^13 fields: 6 public, 2 authenticated, 5 need permissions$/m);
+    assert.match(table.stdout, /^Query\.messageCount +read:admin-messages OR read:admin-stats +Query\.messageCount$/m);
+    assert.match(table.stdout, /^Note\.body +policy:noteOwnerOrAdmin +Note\.body$/m);
+    assert.match(table.stdout, /^Subscription\.adminMessageFeed +read:admin-messages +Subscription\.adminMessageFeed$/m);
+    assert.match(table.stdout, /^21 fields: 10 public, 3 authenticated, 7 need permissions, 1 decided by policies$/m);
     const json = await finished(runScript('scripts/authz.ts', ['--json'], {}));
     assert.equal(json.stdout, readFileSync(ACCESS_SNAPSHOT_FILE, 'utf8'));
+  });
+});
+
+describe('npm run explain', () => {
+  it('says which alternatives failed and which fields a policy decides, honouring @include with --variables', async () => {
+    const denied = await finished(runScript('scripts/explain.ts', ['--query', '{ messageCount notes { body } }', '--permissions', 'read:messages'], {}));
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(denied.stdout, [
+      'messageCount: FORBIDDEN by Query.messageCount; every alternative failed: read:admin-messages (missing read:admin-messages) OR read:admin-stats (missing read:admin-stats)',
+      'notes.body: decided at run time by policy:noteOwnerOrAdmin on Note.body',
+      '',
+    ].join('\n'));
+    const query = 'query($on: Boolean!) { adminMessage @include(if: $on) { text } }';
+    const skipped = await finished(runScript('scripts/explain.ts', ['--anonymous', '--query', query, '--variables', '{"on":false}'], {}));
+    assert.equal(skipped.stdout, 'Nothing selected would be denied.\n');
+    const invalid = await finished(runScript('scripts/explain.ts', ['--query', '{ nope }'], {}));
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /Cannot query field "nope"/);
   });
 });
 
@@ -46,11 +67,17 @@ describe('the router export', () => {
     assert.match(exported, /^ {2}adminMessage: Message @requiresScopes\(scopes: \[\["read:admin-messages"\]\]\)$/m);
     assert.match(exported, /^ {2}adminMessageCount: Int @requiresScopes\(scopes: \[\["read:admin-stats", "read:admin-messages"\]\]\)$/m);
     assert.match(exported, /^ {2}owner: String @authenticated$/m);
-    assert.match(exported, /^extend schema @link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.5", import: \["@authenticated", "@requiresScopes"\]\)$/m);
+    assert.match(exported, /^extend schema @link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.6", import: \["@authenticated", "@requiresScopes", "@policy"\]\)$/m);
+  });
+
+  it('maps any-of to the OR of @requiresScopes, and a policy to @policy', () => {
+    assert.match(exported, /^ {2}messageCount: Int @requiresScopes\(scopes: \[\["read:admin-messages"\], \["read:admin-stats"\]\]\)$/m);
+    assert.match(exported, /^ {2}body: String @policy\(policies: \[\["noteOwnerOrAdmin"\]\]\)$/m);
+    assert.match(exported, /^ {2}adminMessageFeed: Message @requiresScopes\(scopes: \[\["read:admin-messages"\]\]\)$/m);
   });
 
   it('carries none of our own directives, and no rule on an interface, where federation refuses them', () => {
-    assert.doesNotMatch(exported, /@(auth|hasPermission|public|knownPermissions)\b/);
+    assert.doesNotMatch(exported, /@(auth|hasPermission|public|knownPermissions)\b|directive @/);
     const document = parse(exported);
     for (const definition of document.definitions) {
       if (definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
@@ -65,7 +92,7 @@ describe('the router export', () => {
       const type = document.definitions.find((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName);
       assert.ok(type?.kind === Kind.OBJECT_TYPE_DEFINITION);
       const directives = type.fields?.find((f) => f.name.value === fieldName)?.directives?.map((d) => d.name.value) ?? [];
-      const expected = { public: [], authenticated: ['authenticated'], permissions: ['requiresScopes'] }[rule.access];
+      const expected = [...{ public: [], authenticated: ['authenticated'], permissions: ['requiresScopes'] }[rule.access], ...(rule.policies.length > 0 ? ['policy'] : [])];
       assert.deepEqual(directives, expected, rule.field);
     }
   });

@@ -73,7 +73,7 @@ describe('start-up lint of the access rules', () => {
   describe('AUTHZ_DEFAULT=deny', () => {
     const unmarked = edited('reports: [Report!]! @public', 'reports: [Report!]!');
     it('refuses a root field with no @auth, @hasPermission or @public', () =>
-      buildFails(unmarked, /^Query\.reports \(schema\.graphql:\d+:\d+\): needs @auth, @hasPermission or @public, since AUTHZ_DEFAULT=deny$/, { denyByDefault: true }));
+      buildFails(unmarked, /^Query\.reports \(schema\.graphql:\d+:\d+\): needs @auth, @hasPermission, @requiresScopes, @policy or @public, since AUTHZ_DEFAULT=deny$/, { denyByDefault: true }));
     it('lets the same schema build by default', () => {
       buildSchema(unmarked);
     });
@@ -87,8 +87,8 @@ describe('effective rules', () => {
   const schema = buildSchema();
 
   it('adds a type rule and a field rule together (AND), so a field can tighten but not loosen', () => {
-    assert.deepEqual(accessRuleOf(schema, 'AdminStats', 'adminMessageCount').permissions, ['read:admin-stats', 'read:admin-messages']);
-    assert.deepEqual(accessRuleOf(schema, 'AdminStats', 'title').permissions, ['read:admin-stats']);
+    assert.deepEqual(accessRuleOf(schema, 'AdminStats', 'adminMessageCount').anyOf, [['read:admin-stats', 'read:admin-messages']]);
+    assert.deepEqual(accessRuleOf(schema, 'AdminStats', 'title').anyOf, [['read:admin-stats']]);
   });
 
   it('adds an interface field rule to every implementation', () => {
@@ -98,7 +98,7 @@ describe('effective rules', () => {
 
   it('treats a repeated @hasPermission as AND, and names a permission once however often it is inherited', () => {
     const source = edited('adminMessage: Message @hasPermission(name: "read:admin-messages")', 'adminMessage: Message @hasPermission(name: "read:admin-messages") @hasPermission(name: "read:admin-stats") @hasPermission(name: "read:admin-messages")');
-    assert.deepEqual(accessRuleOf(buildSchema(source), 'Query', 'adminMessage').permissions, ['read:admin-messages', 'read:admin-stats']);
+    assert.deepEqual(accessRuleOf(buildSchema(source), 'Query', 'adminMessage').anyOf, [['read:admin-messages', 'read:admin-stats']]);
   });
 });
 
@@ -108,15 +108,16 @@ describe('rules enforced at run time on the project schema', () => {
 
   it("needs both the type's and the field's permission for a tightened field", async () => {
     assert.deepEqual((await run(schema, STATS, principal('read:admin-stats'))).errors, ['reports.1.adminMessageCount FORBIDDEN']);
-    assert.deepEqual((await run(schema, STATS, principal('read:admin-messages'))).errors, ['reports.1.title FORBIDDEN', 'reports.1.adminMessageCount FORBIDDEN']);
+    // Without the type's permission the AdminStats object is left out of the list altogether.
+    assert.deepEqual(await run(schema, STATS, principal('read:admin-messages')), { data: { reports: [{}] }, errors: [] });
     assert.deepEqual((await run(schema, STATS, principal('read:admin-stats', 'read:admin-messages'))).errors, []);
   });
 
   it('applies an interface field rule to an implementation that says nothing', async () => {
     const anonymous = await run(schema, '{ reports { title owner } }', null);
-    assert.deepEqual(anonymous.errors, ['reports.0.owner UNAUTHENTICATED', 'reports.1.title UNAUTHENTICATED', 'reports.1.owner UNAUTHENTICATED']);
+    assert.deepEqual(anonymous.errors, ['reports.0.owner UNAUTHENTICATED']);
     const signedIn = await run(schema, '{ reports { title owner } }', principal());
-    assert.deepEqual(signedIn.data?.['reports'], [{ title: 'Messages', owner: 'messages-team' }, { title: null, owner: null }]);
+    assert.deepEqual(signedIn.data?.['reports'], [{ title: 'Messages', owner: 'messages-team' }]);
   });
 
   it("keeps a concrete type's rule whichever way it is reached: interface, union or fragment", async () => {
@@ -126,10 +127,85 @@ describe('rules enforced at run time on the project schema', () => {
       '{ featured { ...F } } fragment F on Report { title }',
       '{ reports { ... on AdminStats { title } } }',
     ]) {
-      const { errors } = await run(schema, query, principal('read:admin-messages'));
-      assert.deepEqual(errors.map((e) => e.split(' ')[1]), ['FORBIDDEN'], query);
+      const { data, errors } = await run(schema, query, principal('read:admin-messages'));
+      assert.deepEqual(errors, [], query);
+      assert.doesNotMatch(JSON.stringify(data), /Administration/, query);
+      assert.equal((Object.values(data!)[0] as unknown[]).length, 1, query);
     }
     const granted = await run(schema, '{ featured { ... on AdminStats { title } } }', principal('read:admin-stats'));
     assert.deepEqual(granted, { data: { featured: [{}, { title: 'Administration' }] }, errors: [] });
+  });
+});
+
+describe('any-of and policies in the lint and the rules', () => {
+  const ANY_OF = 'messageCount: Int @requiresScopes(scopes: [["read:admin-messages"], ["read:admin-stats"]])';
+
+  it('checks every name of @requiresScopes against @knownPermissions', () => {
+    buildFails(edited(ANY_OF, 'messageCount: Int @requiresScopes(scopes: [["read:admin-messages"], ["read:admin-stat"]])'),
+      /^Query\.messageCount \(schema\.graphql:\d+:\d+\): @requiresScopes "read:admin-stat" is not in @knownPermissions/);
+    buildFails(edited(ANY_OF, 'messageCount: Int @requiresScopes(scopes: [["read:admin-messages"], []])'), /@requiresScopes has an empty alternative/);
+  });
+
+  it('refuses to build when @policy names an unregistered policy, and warns about unused ones', () => {
+    buildFails(edited('@policy(name: "noteOwnerOrAdmin")', '@policy(name: "noteOwner")'), /^@policy\(name: "noteOwner"\) names no policy registered in src\/policies\.ts \(noteOwnerOrAdmin\)$/);
+    const warnings: string[] = [];
+    buildSchema(undefined, { policies: { noteOwnerOrAdmin: () => true, spare: () => true }, onWarning: (w) => warnings.push(w) });
+    assert.deepEqual(warnings, ['policy "spare" is registered in src/policies.ts but no field uses it']);
+  });
+
+  it('refuses @public where a policy applies', () => {
+    buildFails(edited('body: String @policy(name: "noteOwnerOrAdmin")', 'body: String @policy(name: "noteOwnerOrAdmin") @public'), /^Note\.body .*@public cannot loosen the rule from Note\.body$/);
+  });
+
+  it('ANDs @hasPermission with the alternatives of @requiresScopes, dropping alternatives another one covers', () => {
+    const source = edited(ANY_OF, 'messageCount: Int @hasPermission(name: "read:admin-stats") @requiresScopes(scopes: [["read:admin-messages"], ["read:admin-stats"]])');
+    assert.deepEqual(accessRuleOf(buildSchema(source), 'Query', 'messageCount').anyOf, [['read:admin-stats']]);
+    const both = edited(ANY_OF, 'messageCount: Int @hasPermission(name: "read:admin-stats") @requiresScopes(scopes: [["read:admin-messages"], ["x:y", "read:admin-messages"]])');
+    const known = new Source(both.body.replace('names: ["read:admin-messages"', 'names: ["x:y", "read:admin-messages"'), both.name);
+    assert.deepEqual(accessRuleOf(buildSchema(known), 'Query', 'messageCount').anyOf, [['read:admin-stats', 'read:admin-messages']]);
+  });
+});
+
+describe('any-of, policies and guarded objects in lists, at run time', () => {
+  const schema = buildSchema();
+
+  it('grants an any-of field to either alternative and denies it to neither', async () => {
+    assert.deepEqual((await run(schema, '{ messageCount }', principal('read:admin-stats'))).errors, []);
+    assert.deepEqual((await run(schema, '{ messageCount }', principal('read:admin-messages'))).errors, []);
+    assert.deepEqual((await run(schema, '{ messageCount }', principal('read:messages'))).errors, ['messageCount FORBIDDEN']);
+  });
+
+  it("lets the owner and administrators read a note's body, nobody else", async () => {
+    const owner = { ...principal(), subject: 'auth0|tester' };
+    assert.deepEqual((await run(schema, '{ notes { body } }', owner)).data, { notes: [{ body: 'Ship on Friday.' }, { body: null }] });
+    assert.deepEqual((await run(schema, '{ notes { body } }', owner)).errors, ['notes.1.body FORBIDDEN']);
+    const admin = await run(schema, '{ notes { body } }', principal('read:admin-messages'));
+    assert.deepEqual(admin.errors, []);
+  });
+
+  it('waits for an async policy', async () => {
+    const slowAllow = buildSchema(undefined, { policies: { noteOwnerOrAdmin: () => new Promise<boolean>((resolve) => setImmediate(resolve, true)) } });
+    const { data, errors } = await run(slowAllow, '{ notes { body } }', principal());
+    assert.deepEqual([data, errors], [{ notes: [{ body: 'Ship on Friday.' }, { body: 'Rotate the signing key monthly.' }] }, []]);
+  });
+
+  it('denies (never fails) when a policy throws or does not answer in time, and logs it', async () => {
+    const logged: string[] = [];
+    const log = { error: (_: unknown, message: string) => logged.push(message) };
+    const failing = buildSchema(undefined, { policies: { noteOwnerOrAdmin: () => { throw new Error('database down'); } } });
+    const thrown = await graphql({ schema: failing, source: '{ notes { title body } }', contextValue: { principal: principal(), log } });
+    assert.deepEqual(thrown.errors?.map((e) => e.extensions['code']), ['FORBIDDEN', 'FORBIDDEN']);
+    assert.deepEqual(JSON.parse(JSON.stringify(thrown.data)), { notes: [{ title: 'Release plan', body: null }, { title: 'Key rotation', body: null }] });
+    const hanging = buildSchema(undefined, { policies: { noteOwnerOrAdmin: () => new Promise<boolean>(() => {}) } });
+    const timedOut = await graphql({ schema: hanging, source: '{ notes { body } }', contextValue: { principal: principal(), log } });
+    assert.deepEqual(timedOut.errors?.map((e) => e.extensions['code']), ['FORBIDDEN', 'FORBIDDEN']);
+    assert.deepEqual(logged, ['policy failed; denied', 'policy failed; denied', 'policy timed out; denied', 'policy timed out; denied']);
+  });
+
+  it('leaves out of a list the objects whose own type rule denies the caller', async () => {
+    const anonymous = await run(schema, '{ reports { __typename } featured { __typename } }', null);
+    assert.deepEqual(anonymous.data, { reports: [{ __typename: 'MessageReport' }], featured: [{ __typename: 'Message' }] });
+    const stats = await run(schema, '{ reports { __typename } }', principal('read:admin-stats'));
+    assert.deepEqual(stats.data, { reports: [{ __typename: 'MessageReport' }, { __typename: 'AdminStats' }] });
   });
 });

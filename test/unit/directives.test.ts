@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { graphql, type GraphQLSchema } from 'graphql';
+import { graphql, parse, subscribe, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../src/auth/principal.js';
-import { authDirectiveTransformer } from '../../src/directives/auth.js';
-import { hasPermissionDirectiveTransformer } from '../../src/directives/has-permission.js';
+import { guardSchema } from '../../src/directives/guard-schema.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 
 function principal(...permissions: string[]): Principal {
@@ -68,13 +67,12 @@ describe('directives on a type', () => {
     type Profile @auth { name: String }
     type Query { stats: Stats  profile: Profile }
   `;
-  const typed = hasPermissionDirectiveTransformer(
-    authDirectiveTransformer(
-      makeExecutableSchema({
-        typeDefs,
-        resolvers: { Query: { stats: () => ({ users: 3, secrets: 42 }), profile: () => ({ name: 'Ada' }) } },
-      }),
-    ),
+  const typed = guardSchema(
+    makeExecutableSchema({
+      typeDefs,
+      resolvers: { Query: { stats: () => ({ users: 3, secrets: 42 }), profile: () => ({ name: 'Ada' }) } },
+    }),
+    {},
   );
 
   it('guards every field of a type that carries the directive', async () => {
@@ -92,5 +90,49 @@ describe('directives on a type', () => {
     assert.deepEqual(onlyType.data, { stats: { users: 3, secrets: null } });
     const both = await run(typed, '{ stats { users secrets } }', principal('read:stats', 'read:secrets'));
     assert.deepEqual(both.data, { stats: { users: 3, secrets: 42 } });
+  });
+});
+
+describe('guards on subscriptions', () => {
+  let started = 0;
+  const feed = guardSchema(
+    makeExecutableSchema({
+      typeDefs: /* GraphQL */ `
+        directive @hasPermission(name: String!) on FIELD_DEFINITION
+        type Query { ok: Boolean }
+        type Subscription { secret: Int @hasPermission(name: "read:secrets") }
+      `,
+      resolvers: {
+        Subscription: {
+          secret: {
+            async *subscribe() {
+              started += 1;
+              yield { secret: 1 };
+              yield { secret: 2 };
+            },
+          },
+        },
+      },
+    }),
+    {},
+  );
+
+  it('never starts the source of a denied subscription', async () => {
+    const result = await subscribe({ schema: feed, document: parse('subscription { secret }'), contextValue: { principal: principal() } });
+    assert.ok(!(Symbol.asyncIterator in result));
+    assert.deepEqual(result.errors?.map((e) => e.extensions['code']), ['FORBIDDEN']);
+    assert.equal(started, 0);
+  });
+
+  it('checks every event again, so a principal that loses the permission gets no more events', async () => {
+    const context = { principal: principal('read:secrets') };
+    const result = await subscribe({ schema: feed, document: parse('subscription { secret }'), contextValue: context });
+    assert.ok(Symbol.asyncIterator in result);
+    const events = result[Symbol.asyncIterator]();
+    assert.deepEqual(JSON.parse(JSON.stringify((await events.next()).value)), { data: { secret: 1 } });
+    context.principal = principal();
+    const second = (await events.next()).value as ExecutionResult;
+    assert.deepEqual([{ ...second.data }, second.errors?.map((e) => e.extensions['code'])], [{ secret: null }, ['FORBIDDEN']]);
+    assert.equal(started, 1);
   });
 });

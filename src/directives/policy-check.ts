@@ -1,0 +1,40 @@
+import { AccessDeniedError, ErrorCode } from '../errors.js';
+import { POLICY_TIMEOUT_MS, type Policy, type PolicyInput } from '../policies.js';
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Runs a field's policies one after another and denies at the first that does not allow. A policy
+ * that throws, answers anything but `true`, or runs past `POLICY_TIMEOUT_MS` denies (fail closed),
+ * and the failure is logged: a broken policy must cost the field, never the request.
+ */
+export async function runPolicies(
+  field: string,
+  named: ReadonlyArray<readonly [string, Policy]>,
+  input: PolicyInput,
+): Promise<AccessDeniedError | undefined> {
+  for (const [name, policy] of named) {
+    if ((await decide(name, policy, input)) !== true) {
+      const code = input.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
+      return new AccessDeniedError(code, field, [`policy:${name}`], [`policy:${name}`]);
+    }
+  }
+  return undefined;
+}
+
+async function decide(name: string, policy: Policy, input: PolicyInput): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, POLICY_TIMEOUT_MS, TIMED_OUT);
+  });
+  try {
+    const answer = await Promise.race([Promise.resolve().then(() => policy(input)), timeout]);
+    if (answer === TIMED_OUT) input.context.log.error({ policy: name, timeoutMs: POLICY_TIMEOUT_MS }, 'policy timed out; denied');
+    return answer;
+  } catch (error) {
+    input.context.log.error({ err: error, policy: name }, 'policy failed; denied');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

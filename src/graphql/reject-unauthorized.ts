@@ -1,0 +1,50 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
+import type { RequestContext } from '../auth/context.js';
+import { analyzeOperation } from '../directives/operation-analysis.js';
+import { ErrorCode, operationDeniedError } from '../errors.js';
+
+export interface RejectOptions {
+  /** Outside production the error lists the denied coordinates, as `Type.field`. */
+  listDenied: boolean;
+}
+
+/**
+ * Reject mode's decision for one operation, by the same rules the guards apply, before any
+ * resolver runs: undefined when nothing selected is denied. Policies need data, so they are left
+ * to the guards at run time, where a denial nulls the field as in filter mode.
+ */
+export function rejection(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  context: Pick<RequestContext, 'principal' | 'log'>,
+  request: { operationName?: string | null | undefined; variables?: Readonly<Record<string, unknown>> | undefined },
+  { listDenied }: RejectOptions,
+): GraphQLError | undefined {
+  let denials;
+  try {
+    ({ denials } = analyzeOperation(schema, document, context.principal, request));
+  } catch {
+    // Variables that do not fit: execution reports them as it always does, and nothing runs.
+    return undefined;
+  }
+  if (denials.length === 0) return undefined;
+  const code = context.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
+  const denied = [...new Set(denials.map((denial) => denial.field))];
+  context.log.warn({ audit: 'operation-rejected', subject: context.principal?.subject ?? null, code, denied }, 'operation rejected');
+  return operationDeniedError(code, listDenied ? denied : undefined);
+}
+
+/** `AUTHZ_UNAUTHORIZED_MODE=reject` for HTTP: Apollo answers an error thrown here with its `extensions.http` status. */
+export function rejectUnauthorizedPlugin(schema: GraphQLSchema, options: RejectOptions): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, contextValue }) {
+          const error = rejection(schema, document, contextValue, request, options);
+          if (error) throw error;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ContextBuilder, RequestContext } from '../auth/context.js';
+import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
+import type { ResolvedConfig } from '../config.js';
+import { createFormatError } from '../graphql/format-error.js';
+import type { queryLimits } from '../graphql/query-limits.js';
+import { rejection } from '../graphql/reject-unauthorized.js';
+import { auditDenials } from './audit.js';
+import { authenticateConnection, CloseCode } from './connection-auth.js';
+
+/** A client that opens a socket must send `connection_init` within this long, or it is closed (4408). */
+export const CONNECTION_INIT_TIMEOUT_MS = 5_000;
+
+/** The longest delay `setTimeout` honours (about 24 days): a token valid for longer ends its connection then, and the client reconnects. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface SubscriptionOptions {
+  schema: GraphQLSchema;
+  buildContext: ContextBuilder;
+  config: ResolvedConfig;
+  logger: Logger;
+  limits: ReturnType<typeof queryLimits>;
+}
+
+export interface Subscriptions {
+  /** Closes every socket with 1001 and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+interface Connection {
+  id: string;
+  log: Logger;
+  context?: RequestContext;
+  expiry?: NodeJS.Timeout;
+}
+
+/**
+ * GraphQL subscriptions over `graphql-ws` on the HTTP server's own port and path (`/graphql`),
+ * as Apollo Server's documentation wires them. The token comes in `connection_init` as
+ * `{ authorization: "Bearer <jwt>" }` and goes through the same context builder as HTTP, so the
+ * same verifier and the same guards decide; the socket closes when the token expires.
+ */
+export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits }: SubscriptionOptions): Subscriptions {
+  const sockets = new WebSocketServer({ noServer: true });
+  const connections = new WeakMap<WebSocket, Connection>();
+  const format = createFormatError({ explainDenials: !config.production });
+  // The HTTP status a request error carries means nothing on a socket, so it is not sent there.
+  const formatError = (error: GraphQLError): GraphQLFormattedError => {
+    const formatted = format(error.toJSON(), error);
+    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
+    const { http, ...extensions } = formatted.extensions;
+    return { ...formatted, extensions };
+  };
+  const rules = [...specifiedRules, ...limits.validationRules];
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = refusalOf(request, config, sockets.clients.size);
+    if (refusal) {
+      logger.warn({ audit: 'websocket-refused', status: refusal.status, origin: request.headers.origin ?? null }, refusal.reason);
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+  });
+  sockets.on('connection', (ws: WebSocket) => {
+    const id = randomUUID();
+    const log = logger.child({ connectionId: id });
+    connections.set(ws, { id, log });
+    log.info('subscription socket connected');
+    ws.once('close', (code: number) => {
+      clearTimeout(connections.get(ws)?.expiry);
+      log.info({ code }, 'subscription socket closed');
+    });
+  });
+
+  const cleanup = useServer(
+    {
+      schema,
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+      async onConnect({ connectionParams, extra: { socket } }) {
+        const connection = connections.get(socket)!;
+        const outcome = await authenticateConnection(buildContext, connectionParams?.['authorization'], connection.log);
+        if ('refuse' in outcome) {
+          connection.log.warn({ audit: 'websocket-denied', reason: outcome.refuse.reason }, 'subscription refused');
+          socket.close(outcome.refuse.code, outcome.refuse.message);
+          return false;
+        }
+        const { context } = outcome;
+        connection.context = context;
+        if (context.principal) {
+          const endsAtMs = (context.principal.expiresAt + CLOCK_TOLERANCE_S) * 1000;
+          connection.expiry = setTimeout(() => socket.close(CloseCode.UNAUTHORIZED, 'Token expired'), Math.min(endsAtMs - Date.now(), MAX_TIMER_MS));
+        }
+        connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
+        return true;
+      },
+      onSubscribe({ extra: { socket } }, _id, payload) {
+        const context = connections.get(socket)!.context!;
+        let document;
+        try {
+          document = parse(payload.query, limits.parseOptions);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) return invalid;
+        const variables = payload.variables ?? undefined;
+        if (config.unauthorizedMode === 'reject') {
+          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });
+          if (rejected) return [rejected];
+        }
+        return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+      },
+      onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
+        if (!result.errors) return undefined;
+        auditDenials(result.errors, connections.get(socket)!.context!);
+        return { ...result, errors: result.errors.map(formatError) };
+      },
+      onError({ extra: { socket } }, _id, _payload, errors) {
+        const context = connections.get(socket)?.context;
+        if (context) auditDenials(errors, context);
+        return errors.map(formatError);
+      },
+    },
+    sockets,
+  );
+  let closing: Promise<void> | undefined;
+  return { close: () => (closing ??= Promise.resolve(cleanup.dispose())) };
+}
+
+function refusalOf(request: IncomingMessage, config: ResolvedConfig, open: number): { status: number; reason: string } | undefined {
+  if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') return { status: 404, reason: 'Not Found' };
+  // Cross-site WebSocket hijacking: a browser always sends its page's origin, other clients none.
+  // Besides the client's origin, the API's own is allowed: the Sandbox page it serves subscribes from there.
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== config.clientOriginUrl && !isOwnOrigin(origin, request.headers.host)) return { status: 403, reason: 'Forbidden' };
+  if (open >= config.subscriptionMaxConnections) return { status: 503, reason: 'Service Unavailable' };
+  return undefined;
+}
+
+function isOwnOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
