@@ -7,8 +7,8 @@ import { logLine, startServer } from '../helpers/process.js';
 
 /** Resolves once `condition` holds, checking every 20 ms; fails after `timeoutMs`. */
 async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !condition(); await sleep(20)) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+  for (const deadline = performance.now() + timeoutMs; !condition(); await sleep(20)) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
   }
 }
 
