@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BODY_LIMIT } from '../../src/http/app.js';
 import { QueryLimits } from '../../src/graphql/query-limits.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 import type { Harness } from '../helpers/harness.js';
@@ -82,16 +81,6 @@ describe('abusive GraphQL', () => {
   it('still serves a query at the alias limit', async () => {
     const { status } = await h.graphql(`{ ${repeat(QueryLimits.aliases, (i) => `a${i}: publicMessage { text }`)} }`);
     assert.equal(status, 200);
-  });
-
-  it(`refuses a body over ${BODY_LIMIT} with a JSON 413`, async () => {
-    const response = await fetch(`${h.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `{ publicMessage { text } } # ${'x'.repeat(110 * 1024)}` }),
-    });
-    assert.equal(response.status, 413);
-    assert.deepEqual(await response.json(), { message: 'Payload Too Large' });
   });
 
   it('refuses a batched array of operations', async () => {

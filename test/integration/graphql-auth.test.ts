@@ -116,13 +116,6 @@ describe('GraphQL over HTTP with real tokens', () => {
     assert.ok(JSON.stringify(body.data).includes('adminMessage'));
   });
 
-  it('serves the Apollo Sandbox landing page to a browser GET of /graphql', async () => {
-    const response = await fetch(`${h.url}/graphql`, { headers: { accept: 'text/html' } });
-    assert.equal(response.status, 200);
-    assert.match(response.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(await response.text(), /sandbox/i);
-  });
-
   it('never puts a stack trace in an error', async () => {
     const { body } = await h.graphql('{ adminMessage { text } }');
     assert.doesNotMatch(JSON.stringify(body), /stacktrace|at .*\.js/);
@@ -140,11 +133,6 @@ describe('production switches', () => {
     const { status, body } = await h.graphql('{ __schema { queryType { name } } }');
     assert.equal(status, 400);
     assert.equal(body.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
-  });
-
-  it('serves no landing page in production', async () => {
-    const response = await fetch(`${h.url}/graphql`, { headers: { accept: 'text/html' } });
-    assert.doesNotMatch(await response.text(), /sandbox/i);
   });
 
   it('hides field suggestions in production', async () => {
