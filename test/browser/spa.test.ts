@@ -37,16 +37,16 @@ describe('the example SPA in a real browser', () => {
   }
 
   before(async () => {
+    browser = await launchChromium();
     spa = await serveSpa('127.0.0.1', 0);
     stranger = await serveSpa('127.0.0.1', 0);
     h = await startHarness({ CLIENT_ORIGIN_URL: spa.origin });
-    browser = await launchChromium();
   });
   after(async () => {
-    await browser.close();
-    await h.close();
-    await spa.close();
-    await stranger.close();
+    await browser?.close();
+    await h?.close();
+    await spa?.close();
+    await stranger?.close();
   });
 
   it('renders the public, protected and admin results of REST and GraphQL with an admin token', async () => {
@@ -90,9 +90,9 @@ describe('the example SPA in a real browser', () => {
 
 describe('the example SPA against the development server', () => {
   it('fills its token from the embedded issuer, and reads everything with it', async () => {
+    const browser = await launchChromium();
     const spa = await serveSpa('127.0.0.1', 0);
     const server = await startServer({ CLIENT_ORIGIN_URL: spa.origin });
-    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${spa.origin}/?api=${encodeURIComponent(server.url)}`);
