@@ -125,7 +125,7 @@ describe('abusive GraphQL', () => {
 });
 
 describe('an internal error', () => {
-  it('reaches the client as "Internal server error" without its message or a stack trace, and the log with both', async () => {
+  it('reaches the client as "Internal Server Error" without its message or a stack trace, and the log with both', async () => {
     const schema = buildSchema();
     schema.getQueryType()!.getFields()['publicMessage']!.resolve = () => {
       throw new Error('connect ECONNREFUSED db.internal:5432 password=hunter2');
@@ -134,7 +134,7 @@ describe('an internal error', () => {
     try {
       const { status, headers, body } = await h.graphql('{ publicMessage { text } }');
       assert.equal(status, 200);
-      assert.deepEqual(body.errors?.map((e) => [e.message, e.extensions?.['code']]), [['Internal server error', 'INTERNAL_SERVER_ERROR']]);
+      assert.deepEqual(body.errors?.map((e) => [e.message, e.extensions?.['code']]), [['Internal Server Error', 'INTERNAL_SERVER_ERROR']]);
       assert.doesNotMatch(JSON.stringify(body), /hunter2|ECONNREFUSED|stacktrace|\.ts:\d+/);
 
       const logged = logs.lines.find((line) => line['msg'] === 'resolver failed');
