@@ -105,7 +105,7 @@ export async function buildApp({
   // The SDL discloses what introspection does and more, so it follows the same switch.
   if (config.introspection) app.get('/schema.graphql', readOnlyCors, schemaRoute(schema));
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(errorHandler());
 
   return { handler: app, verifier, close: () => apollo.stop() };
 }

@@ -1,5 +1,4 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
 import { ErrorCode, ErrorMessage, httpStatusOf } from '../errors.js';
 
 /** Sends the seed's error body, `{"message": "..."}`, with the status the code maps to. */
@@ -33,13 +32,13 @@ const clientErrors: Readonly<Record<string, [ErrorCode, string]>> = {
  * The last handler: every error becomes a JSON body without a stack trace. Client mistakes keep
  * their 4xx; anything else is logged and answered with a bare 500.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     const type = (error as { type?: unknown } | null)?.type;
     const known = typeof type === 'string' ? clientErrors[type] : undefined;
     if (known) return sendError(res, ...known);
-    (req.log ?? logger).error({ err: error }, 'unhandled error');
+    req.log.error({ err: error }, 'unhandled error');
     return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, ErrorMessage.INTERNAL_SERVER_ERROR);
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 
 declare module 'node:http' {
   interface IncomingMessage {
-    /** The request's logger, bound to its request id; set by `requestLogging`. */
+    /** The request's logger, bound to its request id; set by `requestLogging`, the app's first middleware, so always there after it. */
     log: Logger;
   }
 }

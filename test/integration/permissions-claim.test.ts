@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import { ADMIN, AUDIENCE, startHarness, type Harness } from '../helpers/harness.js';
 
 /**
  * The `permissions` claim of an otherwise valid token. Whatever its shape, the token still
@@ -69,7 +69,7 @@ describe('the permissions claim', () => {
 
   describe('other claims grant nothing', () => {
     it('the permission in `scope`', () => expectForbidden({ scope: ADMIN }));
-    it('the permission in a namespaced claim', () => expectForbidden({ 'https://hello-world.example.com/permissions': [ADMIN] }));
+    it('the permission in a namespaced claim', () => expectForbidden({ [`${AUDIENCE}/permissions`]: [ADMIN] }));
     it('the permission in `roles`', () => expectForbidden({ roles: [ADMIN] }));
   });
 
