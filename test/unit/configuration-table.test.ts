@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 
 /**
  * README's configuration table against src/config.ts, the one reader of the environment. The
- * variables are taken from config.ts's source: every name it reads from `env` (`env['X']`,
- * `env.X`, or a helper called as `helper(env, 'X', ...)`) or names in a `ConfigError`. So a setting
- * added later fails this test until it has its row.
+ * variables are taken from config.ts's source: every name it reads from an environment object
+ * (`env['X']`, `env.X`, `helper(env, 'X', ...)`, `process.env` alike) or names in a `ConfigError`.
+ * So a setting added later fails this test until it has its row.
  */
 const CONFIG_SOURCE = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -15,7 +15,7 @@ function variablesReadByConfig(): string[] {
   const patterns = [
     /\benv\s*\[\s*['"`]([A-Z][A-Z0-9_]*)['"`]\s*\]/g,
     /\benv\s*\.\s*([A-Z][A-Z0-9_]*)\b/g,
-    /\(\s*env\s*,\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g,
+    /\benv\s*,\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g,
     /\bConfigError\(\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g,
   ];
   const names = patterns.flatMap((pattern) => [...CONFIG_SOURCE.matchAll(pattern)].map(([, name]) => name!));
