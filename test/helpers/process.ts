@@ -71,7 +71,7 @@ function firstMatch(stdout: string, msg: RegExp): Record<string, unknown> | unde
 
 /**
  * Resolves with the first JSON log line whose `msg` matches, among those printed since the process
- * started, failing after `timeoutMs` or when the process exits without printing it.
+ * started, failing after `timeoutMs` or once the process has exited and closed its output without it.
  */
 export function logLine(child: ChildProcess, msg: RegExp, timeoutMs = 20_000): Promise<Record<string, unknown>> {
   const printed = output(child);
@@ -79,7 +79,7 @@ export function logLine(child: ChildProcess, msg: RegExp, timeoutMs = 20_000): P
     const stop = () => {
       clearTimeout(timer);
       printed.waiters.delete(check);
-      child.off('exit', exited);
+      child.off('close', exited);
     };
     const check = () => {
       const entry = firstMatch(printed.stdout, msg);
@@ -98,7 +98,7 @@ export function logLine(child: ChildProcess, msg: RegExp, timeoutMs = 20_000): P
       reject(new Error(`no log line matching ${msg} within ${timeoutMs} ms:\n${printed.stdout}${printed.stderr}`));
     }, timeoutMs);
     printed.waiters.add(check);
-    child.on('exit', exited);
+    child.on('close', exited);
     check();
   });
 }
