@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
 import { KeySetServer, sign } from '../helpers/key-set-server.js';
 import { logLine, startServer } from '../helpers/process.js';
-
-/** Resolves once `condition` holds, checking every 20 ms; fails after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  for (const deadline = performance.now() + timeoutMs; !condition(); await sleep(20)) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-  }
-}
+import { until } from '../helpers/until.js';
 
 describe('SIGTERM', () => {
   it('stops accepting connections, lets the request in flight finish, closes its keep-alive connection, and exits 0', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 import { signRaw } from '../helpers/forge-token.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Faults of the identity provider beyond those in key-set.test.ts: a refused connection, keys
@@ -15,13 +15,6 @@ const UNAVAILABLE = { errors: [{ message: 'Unable to verify credentials', extens
 /** The defaults a deployment runs with; the harness shortens them for the other tests. */
 const REAL_TIMINGS = { JWKS_COOLDOWN_MS: '30000', JWKS_RETRY_AFTER_FAILURE_MS: '1000' };
 const STORM = 200;
-
-/** Resolves once `condition` holds, trying every 20 ms; fails after 20 s. */
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (const deadline = performance.now() + 20_000; !(await condition()); await sleep(20)) {
-    if (performance.now() > deadline) throw new Error(`not within 20 s: ${what}`);
-  }
-}
 
 async function withHarness(env: Record<string, string>, test: (h: Harness) => Promise<void>, fault?: 'status-500') {
   const h = await startHarness(env, fault ? { fault } : {});
