@@ -28,8 +28,11 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };
 
-/** Messages kept word for word from the seed API, because its SPA clients display them. */
-export const Message = {
+/**
+ * Error texts, word for word from the seed API where it has them, because its SPA clients display
+ * them. Named apart from the schema's `Message` type, which carries the messages themselves.
+ */
+export const ErrorMessage = {
   REQUIRES_AUTHENTICATION: 'Requires authentication',
   BAD_CREDENTIALS: 'Bad credentials',
   PERMISSION_DENIED: 'Permission denied',
@@ -50,9 +53,9 @@ export const BearerChallenge = {
 export type AuthFailure = 'invalid_token' | 'invalid_request' | 'unavailable';
 
 const authFailures: Readonly<Record<AuthFailure, { code: ErrorCode; message: string; challenge?: string }>> = {
-  invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: Message.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_TOKEN },
-  invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: Message.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_REQUEST },
-  unavailable: { code: ErrorCode.AUTH_UNAVAILABLE, message: Message.UNABLE_TO_VERIFY },
+  invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_TOKEN },
+  invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_REQUEST },
+  unavailable: { code: ErrorCode.AUTH_UNAVAILABLE, message: ErrorMessage.UNABLE_TO_VERIFY },
 };
 
 /**
@@ -80,7 +83,7 @@ export class AccessDeniedError extends GraphQLError {
     readonly required: readonly string[] = [],
     readonly missing: readonly string[] = [],
   ) {
-    super(code === ErrorCode.FORBIDDEN ? Message.PERMISSION_DENIED : Message.REQUIRES_AUTHENTICATION, {
+    super(code === ErrorCode.FORBIDDEN ? ErrorMessage.PERMISSION_DENIED : ErrorMessage.REQUIRES_AUTHENTICATION, {
       extensions: { code },
     });
   }
@@ -93,7 +96,7 @@ export class AccessDeniedError extends GraphQLError {
 export function operationDeniedError(code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN, denied?: readonly string[]): GraphQLError {
   const headers = new HeaderMap();
   if (code === ErrorCode.UNAUTHENTICATED) headers.set('www-authenticate', BearerChallenge.MISSING);
-  return new GraphQLError(code === ErrorCode.FORBIDDEN ? Message.PERMISSION_DENIED : Message.REQUIRES_AUTHENTICATION, {
+  return new GraphQLError(code === ErrorCode.FORBIDDEN ? ErrorMessage.PERMISSION_DENIED : ErrorMessage.REQUIRES_AUTHENTICATION, {
     extensions: { code, http: { status: httpStatusOf[code], headers }, ...(denied ? { denied } : {}) },
   });
 }

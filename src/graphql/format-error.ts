@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { AccessDeniedError, ErrorCode } from '../errors.js';
+import { AccessDeniedError, ErrorCode, ErrorMessage } from '../errors.js';
 
 export interface FormatErrorOptions {
   /** Outside production: a `FORBIDDEN` error says which permissions were required and which were missing. */
@@ -22,6 +22,6 @@ export function createFormatError({ explainDenials = false }: FormatErrorOptions
       return { ...formatted, extensions: { ...formatted.extensions, authorization } };
     }
     if (formatted.extensions?.['code'] !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
-    return { ...formatted, message: 'Internal server error' };
+    return { ...formatted, message: ErrorMessage.INTERNAL_SERVER_ERROR };
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ErrorCode, httpStatusOf, Message } from '../errors.js';
+import { ErrorCode, ErrorMessage, httpStatusOf } from '../errors.js';
 
 /**
  * Sends the seed's error body, `{"message": "..."}`, with the status the code maps to. Plain
@@ -20,14 +20,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** Unknown paths: the seed's JSON 404 rather than Express's HTML page. */
-export const notFound: RequestHandler = (_req, res) => sendError(res, ErrorCode.NOT_FOUND, Message.NOT_FOUND);
+export const notFound: RequestHandler = (_req, res) => sendError(res, ErrorCode.NOT_FOUND, ErrorMessage.NOT_FOUND);
 
 /** Another method on a known path: the seed's JSON 405, with the `Allow` header RFC 9110 asks for. */
 export function methodNotAllowed(allowed: readonly string[]): (req: IncomingMessage, res: ServerResponse) => void {
   const allow = allowed.join(', ');
   return (_req, res) => {
     res.setHeader('allow', allow);
-    sendError(res, ErrorCode.METHOD_NOT_ALLOWED, Message.METHOD_NOT_ALLOWED);
+    sendError(res, ErrorCode.METHOD_NOT_ALLOWED, ErrorMessage.METHOD_NOT_ALLOWED);
   };
 }
 
@@ -50,7 +50,7 @@ export function answerError(error: unknown, req: IncomingMessage, res: ServerRes
   const known = typeof type === 'string' ? clientErrors[type] : undefined;
   if (known) return sendError(res, ...known);
   req.log.error({ err: error }, 'unhandled error');
-  return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, Message.INTERNAL_SERVER_ERROR);
+  return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, ErrorMessage.INTERNAL_SERVER_ERROR);
 }
 
 /** The last Express handler: every error goes through `answerError`. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { RemoteKeySet } from '../auth/key-set.js';
-import { ErrorCode, Message } from '../errors.js';
+import { ErrorCode, ErrorMessage } from '../errors.js';
 import { sendError } from './error-handler.js';
 
 /**
@@ -12,7 +12,7 @@ export function healthRoutes(keySet: Pick<RemoteKeySet, 'ready'>): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   router.get('/readyz', (_req, res) => {
-    if (!keySet.ready) return sendError(res, ErrorCode.AUTH_UNAVAILABLE, Message.UNABLE_TO_VERIFY);
+    if (!keySet.ready) return sendError(res, ErrorCode.AUTH_UNAVAILABLE, ErrorMessage.UNABLE_TO_VERIFY);
     res.json({ status: 'ready' });
   });
   return router;

@@ -41,12 +41,12 @@ describe('the Apollo Sandbox landing page in a real browser', () => {
   let h: Harness;
   let browser: Browser;
   before(async () => {
-    h = await startHarness();
     browser = await launchChromium();
+    h = await startHarness();
   });
   after(async () => {
-    await browser.close();
-    await h.close();
+    await browser?.close();
+    await h?.close();
   });
 
   async function openLandingPage(): Promise<{ page: Page; violations: string[] }> {

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { serveSpa, type SpaServer } from '../../scripts/serve-spa.js';
 import { callAll, launchChromium } from '../helpers/browser.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
-import { finished, freePort, logLine, runScript } from '../helpers/process.js';
+import { startServer } from '../helpers/process.js';
 
 const TEXT = {
   public: { text: 'This is a public message.' },
@@ -37,16 +37,16 @@ describe('the example SPA in a real browser', () => {
   }
 
   before(async () => {
+    browser = await launchChromium();
     spa = await serveSpa('127.0.0.1', 0);
     stranger = await serveSpa('127.0.0.1', 0);
     h = await startHarness({ CLIENT_ORIGIN_URL: spa.origin });
-    browser = await launchChromium();
   });
   after(async () => {
-    await browser.close();
-    await h.close();
-    await spa.close();
-    await stranger.close();
+    await browser?.close();
+    await h?.close();
+    await spa?.close();
+    await stranger?.close();
   });
 
   it('renders the public, protected and admin results of REST and GraphQL with an admin token', async () => {
@@ -90,15 +90,12 @@ describe('the example SPA in a real browser', () => {
 
 describe('the example SPA against the development server', () => {
   it('fills its token from the embedded issuer, and reads everything with it', async () => {
-    const spa = await serveSpa('127.0.0.1', 0);
-    const port = await freePort();
-    const server = runScript('src/main.ts', [], { PORT: String(port), CLIENT_ORIGIN_URL: spa.origin });
-    const exit = finished(server);
     const browser = await launchChromium();
+    const spa = await serveSpa('127.0.0.1', 0);
+    const server = await startServer({ CLIENT_ORIGIN_URL: spa.origin });
     try {
-      await logLine(server, /listening/);
       const page = await browser.newPage();
-      await page.goto(`${spa.origin}/?api=${encodeURIComponent(`http://127.0.0.1:${port}`)}`);
+      await page.goto(`${spa.origin}/?api=${encodeURIComponent(server.url)}`);
       await page.waitForFunction(() => (document.querySelector<HTMLTextAreaElement>('#token')?.value ?? '').length > 0, undefined, { timeout: 30_000 });
       assert.deepEqual(await callAll(page), ALL_SUCCEED);
 
@@ -109,8 +106,8 @@ describe('the example SPA against the development server', () => {
       assert.deepEqual(results['rest-protected']?.shown, TEXT.protected);
     } finally {
       await browser.close();
-      server.kill('SIGTERM');
-      await exit;
+      server.child.kill('SIGTERM');
+      await server.exit;
       await spa.close();
     }
   });

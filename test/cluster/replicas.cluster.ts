@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
 import { KeySetServer, sign } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
-import { finished, freePort, logLine } from '../helpers/process.js';
+import { finished, logLine } from '../helpers/process.js';
 
 /**
  * Two instances of the built server (`node dist/main.js`, as deployed) behind Debian's nginx with
@@ -35,6 +35,7 @@ interface Instance {
   exit: ReturnType<typeof finished>;
 }
 
+/** Starts an instance on `port`, or on a port the system picks when it is 0. */
 async function startInstance(port: number, idp: KeySetServer): Promise<Instance> {
   const child = spawn(process.execPath, [MAIN], {
     cwd: CWD,
@@ -44,14 +45,14 @@ async function startInstance(port: number, idp: KeySetServer): Promise<Instance>
   let served = 0;
   child.stdout?.on('data', (chunk: Buffer) => (served += chunk.toString().split('"msg":"request completed"').length - 1));
   const exit = finished(child);
-  await logLine(child, /listening/);
+  const { port: bound } = (await logLine(child, /listening/)) as { port: number };
   for (let attempt = 0; ; attempt += 1) {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${bound}/readyz`).then((r) => r.ok, () => false);
     if (ready) break;
-    if (attempt > 100) throw new Error(`instance on ${port} never became ready`);
+    if (attempt > 100) throw new Error(`instance on ${bound} never became ready`);
     await sleep(100);
   }
-  return { port, child, served: () => served, exit };
+  return { port: bound, child, served: () => served, exit };
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
@@ -116,9 +117,8 @@ describe('two replicas behind nginx', () => {
     const key = await idp.publish('cluster-key');
     const now = Math.floor(Date.now() / 1000);
     adminToken = await sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|load', exp: now + 3600, permissions: [ADMIN] }, { key });
-    const ports = [await freePort(), await freePort()];
-    instances = await Promise.all(ports.map((port) => startInstance(port, idp)));
-    nginx = await startNginx(ports);
+    instances = await Promise.all([0, 0].map((port) => startInstance(port, idp)));
+    nginx = await startNginx(instances.map((instance) => instance.port));
   });
 
   after(async () => {

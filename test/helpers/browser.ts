@@ -1,9 +1,22 @@
+import { accessSync, constants } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-/** Debian's Chromium; `.ci/run` installs it when it is missing. Never a downloaded browser. */
-export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * The Chromium the browser tests drive: `CHROMIUM_PATH`, else Debian's, which `.ci/run` installs
+ * when it is missing. Never a downloaded browser.
+ */
+export const CHROMIUM = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
 
-export function launchChromium(): Promise<Browser> {
+/** Launches Chromium headless; without one, fails saying how to get it, rather than skipping. */
+export async function launchChromium(): Promise<Browser> {
+  try {
+    accessSync(CHROMIUM, constants.X_OK);
+  } catch {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}, which the browser tests need. On Debian: sudo apt-get install chromium ` +
+        '(.ci/run installs it when missing); elsewhere, set CHROMIUM_PATH to a Chromium or Chrome binary.',
+    );
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],

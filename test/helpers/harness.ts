@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { JWTPayload } from 'jose';
 import type { GraphQLSchema } from 'graphql';
 import { pino, type Logger } from 'pino';
-import { loadConfig, type ResolvedConfig } from '../../src/config.js';
+import { DEFAULT_AUDIENCE, loadConfig, type ResolvedConfig } from '../../src/config.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { KeySetServer, sign, type KeySetFault, type SigningKey } from '../../support/key-set-server.js';
 
-export const AUDIENCE = 'https://hello-world.example.com';
+/** The development audience, which the tests also use for the issuer they serve. */
+export const AUDIENCE = DEFAULT_AUDIENCE;
 export const ADMIN = 'read:admin-messages';
 export const CLIENT_ORIGIN = 'http://127.0.0.1:4040';
 

@@ -28,9 +28,22 @@ export function nginxBinary(): string {
  * files) in a fresh directory, so that it needs no system configuration and leaves nothing behind.
  */
 export async function startNginx(upstreamPorts: readonly number[]): Promise<Nginx> {
+  // nginx cannot listen on port 0, so it gets a port that was free a moment ago, and another one
+  // if a different process took that port in between.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await launch(await freePort(), upstreamPorts);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= 5) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function launch(port: number, upstreamPorts: readonly number[]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
   chmodSync(dir, 0o755); // workers run as an unprivileged user when the master is root
-  const port = await freePort();
   const shipped = readFileSync(SHIPPED_CONFIG, 'utf8');
   const upstreams = upstreamPorts.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n        ');
   const config = [
@@ -59,8 +72,13 @@ export async function startNginx(upstreamPorts: readonly number[]): Promise<Ngin
 
   for (let attempt = 0; ; attempt += 1) {
     if (spawnError) throw new Error(`cannot run nginx (apt-get install nginx): ${spawnError.message}`);
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${errorLog()}`);
+    if (child.exitCode !== null) {
+      const ErrorType = errorLog().includes('Address already in use') ? PortTakenError : Error;
+      throw new ErrorType(`nginx exited with ${child.exitCode}:\n${errorLog()}`);
+    }
     try {
+      // nginx writes its pid file once it holds its port: only then is `url` known to be nginx.
+      if (!existsSync(join(dir, 'nginx.pid'))) throw new Error('not listening yet');
       await fetch(url, { signal: AbortSignal.timeout(1_000) });
       break;
     } catch {

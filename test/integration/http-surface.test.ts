@@ -159,9 +159,13 @@ describe('the HTTP surface in production', () => {
   });
   after(() => h.close());
 
-  it('serves no landing page, so relaxes no policy', async () => {
+  it('serves no landing page, so relaxes no policy: a browser GET of /graphql is an operation, refused as a possible CSRF', async () => {
     const page = await request(`${h.url}/graphql`, { headers: { accept: BROWSER_ACCEPT } });
-    assert.doesNotMatch(String(page.body), /embeddable-sandbox/);
+    assert.equal(page.status, 400);
+    assert.match(page.contentType, /^application\/json/);
+    const { errors } = page.body as { errors: Array<{ message: string; extensions: { code: string } }> };
+    assert.deepEqual(errors.map((e) => e.extensions.code), ['BAD_REQUEST']);
+    assert.match(errors[0]!.message, /Cross-Site Request Forgery/);
     assertSeedHeaders(page, 'production GET /graphql');
   });
 });

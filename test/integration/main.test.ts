@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { finished, freePort, logLine, runScript } from '../helpers/process.js';
+import { deadPort, finished, logLine, runScript, startServer } from '../helpers/process.js';
 
 async function query(port: number, token: string, source: string) {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -19,13 +19,10 @@ async function token(port: number, ...args: string[]): Promise<string> {
 
 describe('the server process', () => {
   it('runs on its embedded issuer without a tenant, honours `npm run token`, and stops cleanly on SIGTERM', async () => {
-    const port = await freePort();
-    const server = runScript('src/main.ts', [], { PORT: String(port) });
-    const exit = finished(server);
+    const { child: server, port, exit } = await startServer({});
     try {
       const warning = await logLine(server, /DEVELOPMENT MODE/);
       assert.match(String(warning['issuer']), /^http:\/\/127\.0\.0\.1:\d+\/$/);
-      await logLine(server, /listening/);
 
       const admin = await query(port, await token(port, '--permissions', 'read:admin-messages'), '{ adminMessage { text } }');
       assert.deepEqual(admin.data, { adminMessage: { text: 'This is an admin message.' } });
@@ -54,8 +51,13 @@ describe('the server process', () => {
   });
 
   it('tells how to start the server when `npm run token` finds none', async () => {
-    const { code, stderr } = await finished(runScript('src/dev/token-cli.ts', [], { PORT: String(await freePort()) }));
-    assert.equal(code, 1);
-    assert.match(stderr, /Start the server first/);
+    const nobody = await deadPort();
+    try {
+      const { code, stderr } = await finished(runScript('src/dev/token-cli.ts', [], { PORT: String(nobody.port) }));
+      assert.equal(code, 1);
+      assert.match(stderr, /Start the server first/);
+    } finally {
+      await nobody.close();
+    }
   });
 });

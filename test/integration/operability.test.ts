@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { AUDIT_LIST_CAP } from '../../src/graphql/logging-plugin.js';
 import { buildSchema } from '../../src/graphql/schema.js';
@@ -25,16 +24,20 @@ describe('health probes', () => {
     }
   });
 
-  it('are live but not ready while the key set cannot be fetched, and ready again once a fetch may be tried', async () => {
+  it('are live but not ready while the key set cannot be fetched, and ready again once a fetch may be tried', async (t) => {
     const h = await startHarness({ JWKS_RETRY_AFTER_FAILURE_MS: '3000' }, { fault: 'status-500' });
     try {
+      // The retry pause runs on Date.now(): moved forward here rather than waited for.
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
       await h.graphql('{ protectedMessage { text } }', await h.token());
       assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
       const notReady = await fetch(`${h.url}/readyz`);
       assert.equal(notReady.status, 503);
       assert.deepEqual(await notReady.json(), { message: 'Unable to verify credentials' });
 
-      await sleep(3_100);
+      t.mock.timers.tick(2_000);
+      assert.equal((await fetch(`${h.url}/readyz`)).status, 503, 'still within the retry pause');
+      t.mock.timers.tick(1_000);
       assert.equal((await fetch(`${h.url}/readyz`)).status, 200);
     } finally {
       await h.close();

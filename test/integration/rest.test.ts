@@ -49,7 +49,8 @@ describe('the seed REST API, mirrored over real HTTP with real tokens', () => {
   });
 
   it('answers 403 Permission denied to a valid token without read:admin-messages', async () => {
-    for (const permissions of [undefined, [], ['read:messages'], ADMIN, [ADMIN.toUpperCase()]]) {
+    // Which claims grant the permission is the guard's business, tested once in permissions-claim.test.ts.
+    for (const permissions of [undefined, ['read:messages']]) {
       const { status, headers, body } = await get('admin', await h.token({ permissions }));
       assert.equal(status, 403, JSON.stringify(permissions));
       assert.equal(headers.get('www-authenticate'), null);

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { graphql, Source, type GraphQLSchema } from 'graphql';
-import type { Principal } from '../../src/auth/principal.js';
+import { graphql, Source } from 'graphql';
 import { accessRuleOf } from '../../src/directives/access-rule.js';
 import { AccessRuleError } from '../../src/directives/lint-access-rules.js';
 import { buildSchema, readSchemaSource } from '../../src/graphql/schema.js';
-
-function principal(...permissions: string[]): Principal {
-  return { subject: 'auth0|u', permissions: new Set(permissions), expiresAt: Infinity, notBefore: undefined };
-}
-
-async function run(schema: GraphQLSchema, source: string, who: Principal | null) {
-  const result = await graphql({ schema, source, contextValue: { principal: who } });
-  const errors = (result.errors ?? []).map((e) => `${e.path?.join('.')} ${String(e.extensions['code'])}`);
-  return { data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null, errors };
-}
+import { denials, principal, run } from '../helpers/run-schema.js';
 
 /** The project's schema with `change` applied to its text, so that each case differs by one edit. */
 function edited(from: string, to: string): Source {
@@ -65,20 +55,25 @@ describe('start-up lint of the access rules', () => {
     assert.throws(() => buildSchema(source), /^AccessRuleError: The schema's access rules are not valid:\n {2}Query\.adminMessage .*"x"\) is not in @knownPermissions.*\n {2}Query\.adminMessage .*empty permission name$/);
   });
 
-  it('builds the project schema in both modes', () => {
-    buildSchema();
-    buildSchema(undefined, { denyByDefault: true });
+  it('builds the project schema in both modes, with its guards in place', async () => {
+    for (const options of [{}, { denyByDefault: true }]) {
+      const schema = buildSchema(undefined, options);
+      const anonymous = await run(schema, '{ publicMessage { text } protectedMessage { text } adminMessage { text } }', null);
+      assert.deepEqual(anonymous.data?.['publicMessage'], { text: 'This is a public message.' }, JSON.stringify(options));
+      assert.deepEqual(denials(anonymous), ['protectedMessage UNAUTHENTICATED', 'adminMessage UNAUTHENTICATED'], JSON.stringify(options));
+    }
   });
 
   describe('AUTHZ_DEFAULT=deny', () => {
     const unmarked = edited('reports: [Report!]! @public', 'reports: [Report!]!');
     it('refuses a root field with no @auth, @hasPermission or @public', () =>
       buildFails(unmarked, /^Query\.reports \(schema\.graphql:\d+:\d+\): needs @auth, @hasPermission, @requiresScopes, @policy or @public, since AUTHZ_DEFAULT=deny$/, { denyByDefault: true }));
-    it('lets the same schema build by default', () => {
-      buildSchema(unmarked);
+    it('lets the same schema build by default, the unmarked field public', () => {
+      assert.deepEqual(accessRuleOf(buildSchema(unmarked), 'Query', 'reports'), { field: 'Query.reports', access: 'public', anyOf: [], policies: [], from: [] });
     });
     it('leaves fields of other types alone, as their rules come from types, interfaces and the fields that lead to them', () => {
-      buildSchema(edited('  messageCount: Int', '  messageCount: Int\n  secondCount: Int'), { denyByDefault: true });
+      const schema = buildSchema(edited('  messageCount: Int', '  messageCount: Int\n  secondCount: Int'), { denyByDefault: true });
+      assert.deepEqual(accessRuleOf(schema, 'MessageReport', 'secondCount'), { field: 'MessageReport.secondCount', access: 'public', anyOf: [], policies: [], from: [] });
     });
   });
 });
@@ -107,15 +102,15 @@ describe('rules enforced at run time on the project schema', () => {
   const STATS = '{ reports { ... on AdminStats { title adminMessageCount } } }';
 
   it("needs both the type's and the field's permission for a tightened field", async () => {
-    assert.deepEqual((await run(schema, STATS, principal('read:admin-stats'))).errors, ['reports.1.adminMessageCount FORBIDDEN']);
+    assert.deepEqual(denials(await run(schema, STATS, principal('read:admin-stats'))), ['reports.1.adminMessageCount FORBIDDEN']);
     // Without the type's permission the AdminStats object is left out of the list altogether.
     assert.deepEqual(await run(schema, STATS, principal('read:admin-messages')), { data: { reports: [{}] }, errors: [] });
-    assert.deepEqual((await run(schema, STATS, principal('read:admin-stats', 'read:admin-messages'))).errors, []);
+    assert.deepEqual(denials(await run(schema, STATS, principal('read:admin-stats', 'read:admin-messages'))), []);
   });
 
   it('applies an interface field rule to an implementation that says nothing', async () => {
     const anonymous = await run(schema, '{ reports { title owner } }', null);
-    assert.deepEqual(anonymous.errors, ['reports.0.owner UNAUTHENTICATED']);
+    assert.deepEqual(denials(anonymous), ['reports.0.owner UNAUTHENTICATED']);
     const signedIn = await run(schema, '{ reports { title owner } }', principal());
     assert.deepEqual(signedIn.data?.['reports'], [{ title: 'Messages', owner: 'messages-team' }]);
   });
@@ -170,23 +165,23 @@ describe('any-of, policies and guarded objects in lists, at run time', () => {
   const schema = buildSchema();
 
   it('grants an any-of field to either alternative and denies it to neither', async () => {
-    assert.deepEqual((await run(schema, '{ messageCount }', principal('read:admin-stats'))).errors, []);
-    assert.deepEqual((await run(schema, '{ messageCount }', principal('read:admin-messages'))).errors, []);
-    assert.deepEqual((await run(schema, '{ messageCount }', principal('read:messages'))).errors, ['messageCount FORBIDDEN']);
+    assert.deepEqual(denials(await run(schema, '{ messageCount }', principal('read:admin-stats'))), []);
+    assert.deepEqual(denials(await run(schema, '{ messageCount }', principal('read:admin-messages'))), []);
+    assert.deepEqual(denials(await run(schema, '{ messageCount }', principal('read:messages'))), ['messageCount FORBIDDEN']);
   });
 
   it("lets the owner and administrators read a note's body, nobody else", async () => {
     const owner = { ...principal(), subject: 'auth0|tester' };
     assert.deepEqual((await run(schema, '{ notes { body } }', owner)).data, { notes: [{ body: 'Ship on Friday.' }, { body: null }] });
-    assert.deepEqual((await run(schema, '{ notes { body } }', owner)).errors, ['notes.1.body FORBIDDEN']);
+    assert.deepEqual(denials(await run(schema, '{ notes { body } }', owner)), ['notes.1.body FORBIDDEN']);
     const admin = await run(schema, '{ notes { body } }', principal('read:admin-messages'));
-    assert.deepEqual(admin.errors, []);
+    assert.deepEqual(denials(admin), []);
   });
 
   it('waits for an async policy', async () => {
     const slowAllow = buildSchema(undefined, { policies: { noteOwnerOrAdmin: () => new Promise<boolean>((resolve) => setImmediate(resolve, true)) } });
-    const { data, errors } = await run(slowAllow, '{ notes { body } }', principal());
-    assert.deepEqual([data, errors], [{ notes: [{ body: 'Ship on Friday.' }, { body: 'Rotate the signing key monthly.' }] }, []]);
+    const result = await run(slowAllow, '{ notes { body } }', principal());
+    assert.deepEqual([result.data, denials(result)], [{ notes: [{ body: 'Ship on Friday.' }, { body: 'Rotate the signing key monthly.' }] }, []]);
   });
 
   it('denies (never fails) when a policy throws or does not answer in time, and logs it', async () => {

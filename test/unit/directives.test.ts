@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { graphql, parse, subscribe, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import type { Principal } from '../../src/auth/principal.js';
+import { parse, subscribe, type ExecutionResult } from 'graphql';
 import { guardSchema } from '../../src/directives/guard-schema.js';
 import { buildSchema } from '../../src/graphql/schema.js';
-
-function principal(...permissions: string[]): Principal {
-  return { subject: 'auth0|u', permissions: new Set(permissions), expiresAt: Infinity, notBefore: undefined };
-}
-
-async function run(schema: GraphQLSchema, source: string, who: Principal | null) {
-  const result = await graphql({ schema, source, contextValue: { principal: who } });
-  const errors = (result.errors ?? []).map((e) => ({ path: e.path?.join('.'), code: e.extensions['code'], message: e.message }));
-  return { data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null, errors };
-}
+import { principal, run } from '../helpers/run-schema.js';
 
 const schema = buildSchema();
 const ALL = '{ publicMessage { text } protectedMessage { text } adminMessage { text } }';
