@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { createContextBuilder } from '../src/auth/context.js';
 import { createVerifier } from '../src/auth/verifier.js';
+import { loadConfig } from '../src/config.js';
 import { AUDIENCE } from '../test/helpers/harness.js';
 import { KeySetServer } from '../test/helpers/key-set-server.js';
 import { adminToken } from './contenders.js';
@@ -15,14 +16,16 @@ const ROUNDS = 5;
 const idp = await KeySetServer.start();
 try {
   const token = await adminToken(idp, await idp.publish('bench-key-1'));
-  const issuer = { issuer: idp.issuer, jwksUri: new URL('.well-known/jwks.json', idp.issuer), audience: AUDIENCE };
+  const { keySet, permissionsClaim } = loadConfig({});
+  const issuer = { issuer: idp.issuer, jwksUri: new URL('.well-known/jwks.json', idp.issuer), audience: AUDIENCE, keySet, permissionsClaim };
   const cached = createContextBuilder(createVerifier({ ...issuer, cacheSize: 10_000 }));
   const uncached = createContextBuilder(createVerifier({ ...issuer, cacheSize: 0 }));
   const log = pino({ level: 'silent' });
-  const withToken = { headers: { authorization: `Bearer ${token}` }, log };
+  const request = { method: 'POST', url: '/graphql', log };
+  const withToken = { ...request, headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] };
   const cases = [
     { name: 'valid token, cache hit', run: () => cached(withToken), times: 100_000 },
-    { name: 'no token (anonymous)', run: () => cached({ headers: {}, log }), times: 100_000 },
+    { name: 'no token (anonymous)', run: () => cached({ ...request, headers: {}, rawHeaders: [] }), times: 100_000 },
     { name: 'valid token, TOKEN_CACHE_SIZE=0', run: () => uncached(withToken), times: 2_000 },
   ];
   for (const { run } of cases) {

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  process.on('SIGHUP', () => void app.verifier.keySet.reload(logger));
 }
 
 await main().catch((error: unknown) => {

@@ -16,7 +16,8 @@ describe('an identity provider that cannot be reached', () => {
     h.idp.fault = 'ok';
   });
 
-  const faults: KeySetFault[] = ['hang', 'status-500', 'html', 'empty-object', 'null-keys', 'redirect', 'garbage'];
+  // `status-203-with-keys`: a valid key set in an answer other than 200 is not trusted either.
+  const faults: KeySetFault[] = ['hang', 'status-500', 'status-203-with-keys', 'html', 'empty-object', 'null-keys', 'redirect', 'garbage'];
   for (const fault of faults) {
     it(`answers 503 within the fetch timeout when the key set is ${fault}, keeps serving the anonymous, and recovers`, async () => {
       const fresh = await startHarness({ TOKEN_CACHE_SIZE: '0' }, { fault });
