@@ -59,6 +59,33 @@ describe('an identity provider that cannot be reached', () => {
   });
 });
 
+describe('/readyz during an outage', () => {
+  // A long retry pause, so that readiness cannot come from "a fetch may be tried now".
+  const PAUSED = { JWKS_RETRY_AFTER_FAILURE_MS: '60000' };
+
+  it('stays 200 while keys are cached and the provider fails', async () => {
+    const h = await startHarness(PAUSED);
+    try {
+      await h.app.verifier.keySet.refresh();
+      h.idp.fault = 'status-500';
+      await assert.rejects(h.app.verifier.keySet.refresh());
+      assert.equal((await fetch(`${h.url}/readyz`)).status, 200);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('is 503 while no key was ever fetched and the provider fails', async () => {
+    const h = await startHarness(PAUSED, { fault: 'status-500' });
+    try {
+      await assert.rejects(h.app.verifier.keySet.refresh());
+      assert.equal((await fetch(`${h.url}/readyz`)).status, 503);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('a server started while the identity provider is down', () => {
   it('starts, serves the anonymous, and verifies tokens once the provider is back', async () => {
     const h = await startHarness({}, { fault: 'status-500' });
