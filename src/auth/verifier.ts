@@ -52,7 +52,14 @@ interface CachedPrincipal {
 export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now;
   const cache = options.cacheSize > 0 ? new LRUCache<string, CachedPrincipal>({ max: options.cacheSize }) : undefined;
-  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, onChange: () => cache?.clear(), now });
+  // Counts key changes: a verification that overlapped one may have used the old keys, so it is
+  // done again against the new ones rather than cached (the first fetch of all is such a change).
+  let keysVersion = 0;
+  const onChange = () => {
+    keysVersion += 1;
+    cache?.clear();
+  };
+  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, onChange, now });
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
@@ -86,7 +93,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const nowMs = now();
     const hit = cache.get(key);
     if (hit && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
+    const version = keysVersion;
     const principal = await verifyWithKeys(token);
+    if (version !== keysVersion) return verifyCached(token, cache);
     cache.set(key, { principal, validUntilMs: Math.min(principal.expiresAt * 1000, nowMs + CACHE_TTL_MS) });
     return principal;
   }

@@ -36,8 +36,8 @@ export class KeySetServer {
   fault: KeySetFault = 'ok';
   fetches = 0;
   jwksPath = '/.well-known/jwks.json';
-  /** `undefined` serves the document describing this server; `null` answers 404. */
-  discovery: Record<string, unknown> | null | undefined;
+  /** `undefined` serves the document describing this server; `null` answers 404; `redirect` points elsewhere for it; `hang` never answers. */
+  discovery: Record<string, unknown> | null | 'redirect' | 'hang' | undefined;
   discoveryFetches = 0;
   /** Every answer waits this long first, like a slow provider. */
   delayMs = 0;
@@ -93,6 +93,7 @@ export class KeySetServer {
 
   #handle(url: string, res: ServerResponse): void {
     if (url === '/.well-known/openid-configuration') return this.#discover(res);
+    if (url === '/moved/openid-configuration') return this.#discover(res, true);
     if (url !== this.jwksPath) {
       res.writeHead(404).end();
       return;
@@ -106,10 +107,12 @@ export class KeySetServer {
     this.#answer(this.fault, res);
   }
 
-  #discover(res: ServerResponse): void {
+  #discover(res: ServerResponse, moved = false): void {
     this.discoveryFetches += 1;
     if (this.discovery === null) return void res.writeHead(404).end();
-    const document = this.discovery ?? { issuer: this.issuer, jwks_uri: new URL(this.jwksPath, this.issuer).href };
+    if (this.discovery === 'hang') return void this.#hanging.add(res);
+    if (this.discovery === 'redirect' && !moved) return void res.writeHead(302, { location: '/moved/openid-configuration' }).end();
+    const document = (typeof this.discovery === 'object' && this.discovery) || { issuer: this.issuer, jwks_uri: new URL(this.jwksPath, this.issuer).href };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
   }
 

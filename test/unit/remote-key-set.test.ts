@@ -40,6 +40,7 @@ describe('RemoteKeySet', () => {
     clock.now = T0 + TIMINGS.maxAgeMs;
     idp.delayMs = 50;
     await Promise.all(Array.from({ length: 20 }, () => verify()));
+    assert.equal(keySet.fetches, 2, 'the burst itself started the refresh');
     await keySet.refresh();
     assert.equal(idp.fetches, 2);
   });
@@ -55,10 +56,14 @@ describe('RemoteKeySet', () => {
 
   it('after a failed fetch, tries no other until the retry pause has passed, and is not ready meanwhile', async () => {
     idp.fault = 'status-500';
-    await assert.rejects(verify(), KeySetUnavailableError);
+    await assert.rejects(verify(), (error: unknown) => {
+      assert.ok(error instanceof KeySetUnavailableError);
+      assert.deepEqual([error.name, error.code, (error.cause as Error).message], ['KeySetUnavailableError', 'ERR_KEY_SET_UNAVAILABLE', 'key set answered HTTP 500']);
+      return true;
+    });
     assert.equal(keySet.ready, false);
     clock.now = T0 + TIMINGS.retryAfterFailureMs - 1;
-    await assert.rejects(verify(), KeySetUnavailableError);
+    await assert.rejects(verify(), { name: 'KeySetUnavailableError', message: 'the key set could not be fetched recently' });
     assert.deepEqual([idp.fetches, keySet.ready], [1, false]);
     clock.now = T0 + TIMINGS.retryAfterFailureMs;
     assert.equal(keySet.ready, true);
@@ -99,6 +104,7 @@ describe('RemoteKeySet', () => {
     idp.fault = 'ok';
     clock.now += TIMINGS.retryAfterFailureMs;
     await verify();
+    assert.equal(changes, 3, 'the same document again is new keys after none');
   });
 
   it('reloads on request even within the retry pause, and logs the outcome', async () => {
@@ -117,6 +123,7 @@ describe('RemoteKeySet', () => {
         [30, 'key set reloaded'],
       ],
     );
+    assert.equal(logs.lines[1]!['url'], `${idp.issuer}.well-known/jwks.json`);
     assert.equal(idp.fetches, 3);
   });
 

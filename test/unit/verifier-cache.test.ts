@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import type { JWK } from 'jose';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { KeySetUnavailableError } from '../../src/auth/key-set.js';
 import { CACHE_TTL_MS, CLOCK_TOLERANCE_S, InvalidTokenError, NOT_CANONICAL } from '../../src/auth/verifier.js';
+import { signRaw } from '../helpers/forge-token.js';
 import { createSigningKey } from '../helpers/key-set-server.js';
-import { startClockedVerifier, T0, TIMINGS, type ClockedVerifier } from '../helpers/verifier-clock.js';
+import { AUDIENCE, startClockedVerifier, T0, TIMINGS, type ClockedVerifier } from '../helpers/verifier-clock.js';
 
 /**
  * The verified-token cache of `createVerifier`, on a clock moved by hand. A cache hit returns the
@@ -110,12 +112,10 @@ describe('the verified-token cache', () => {
     await c.verifier.verify(token);
     c.idp.published.splice(0, 1, await createSigningKey('key-2'));
     c.clock.now = T0 + TIMINGS.maxAgeMs;
-    // The first miss past the max age is still verified with the old keys and starts a refresh;
-    // `refresh()` joins that refresh, so the test waits exactly for it.
+    // The first miss past the max age is still verified with the old keys, and starts a refresh.
     await c.verifier.verify(await c.token({ sub: 'auth0|other' }));
-    await c.verifier.keySet.refresh();
-    assert.equal(c.idp.fetches, 2);
-    await rejectsWith(c.verifier.verify(token), 'ERR_JWKS_NO_MATCHING_KEY');
+    assert.equal(c.verifier.keySet.fetches, 2);
+    await eventually(() => rejectsWith(c.verifier.verify(token), 'ERR_JWKS_NO_MATCHING_KEY'));
   });
 
   it('refuses every spelling of a token but its canonical one, cached or not', async () => {
@@ -124,6 +124,27 @@ describe('the verified-token cache', () => {
     for (const spelling of [`${token}=`, `${token}==`, unusedBitFlipped(token), token.replace('.', '=.')]) {
       await rejectsWith(c.verifier.verify(spelling), NOT_CANONICAL);
     }
+  });
+
+  it("rejects what jose rejects, with jose's reason", async () => {
+    const noExp = await c.token({ exp: undefined });
+    await rejectsWith(c.verifier.verify(noExp), 'ERR_JWT_CLAIM_VALIDATION_FAILED exp');
+    await rejectsWith(c.verifier.verify(await c.token({ aud: 'https://other.example.com' })), 'ERR_JWT_CLAIM_VALIDATION_FAILED aud');
+    const [, payload] = (await c.token()).split('.');
+    const hs256 = `${Buffer.from(JSON.stringify({ alg: 'HS256', kid: c.key.kid })).toString('base64url')}.${payload}.AAAA`;
+    await rejectsWith(c.verifier.verify(hs256), 'ERR_JOSE_ALG_NOT_ALLOWED');
+    const error = await c.verifier.verify(noExp).catch((e: unknown) => e);
+    assert.deepEqual([(error as InvalidTokenError).name, (error as InvalidTokenError).code], ['InvalidTokenError', 'ERR_INVALID_TOKEN']);
+  });
+
+  it('answers a published key it cannot use (a 1024-bit RSA modulus) as an unavailable key set', async () => {
+    const weak = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+    const publicJwk = { ...(await crypto.subtle.exportKey('jwk', weak.publicKey)), kid: 'weak', alg: 'RS256', use: 'sig' };
+    c.idp.published.push({ kid: 'weak', privateKey: weak.privateKey, publicJwk: publicJwk as JWK });
+    await c.verifier.keySet.refresh();
+    const seconds = Math.floor(c.clock.now / 1000);
+    const token = await signRaw({ alg: 'RS256', typ: 'JWT', kid: 'weak' }, { iss: c.idp.issuer, aud: AUDIENCE, exp: seconds + 60 }, c.idp.published.at(-1)!);
+    await assert.rejects(c.verifier.verify(token), KeySetUnavailableError);
   });
 
   it('rejects a key set fetched with a status other than 200, whatever its body', async () => {
@@ -144,3 +165,16 @@ describe('the verifier without a cache', () => {
     }
   });
 });
+
+/** Retries an async assertion until it passes: the background refresh ends on its own schedule. */
+async function eventually(assertion: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
