@@ -43,7 +43,7 @@ export function createContextBuilder(verifier: Verifier): ContextBuilder {
       case 'absent':
         return { principal: null, log };
       case 'malformed':
-        return reject(log, 'invalid_request', 'malformed authorization header');
+        return reject(log, 'invalid_request', 'malformed bearer credentials');
       case 'token':
         try {
           return { principal: await verifier.verify(bearer.token), log };

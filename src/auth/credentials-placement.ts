@@ -11,7 +11,7 @@ import type { AuthRequest } from './context.js';
  * Returns the problem, for the log, or undefined when there is none.
  */
 export function credentialsProblemOf({ url, rawHeaders }: Pick<AuthRequest, 'url' | 'rawHeaders'>): string | undefined {
-  if (authorizationHeaderCount(rawHeaders) > 1) return 'more than one authorization header';
+  if (authorizationHeaderCount(rawHeaders) > 1) return 'credentials in more than one header';
   if (hasAccessTokenParameter(url)) return 'access_token in the query string';
   return undefined;
 }

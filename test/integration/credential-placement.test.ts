@@ -105,7 +105,7 @@ describe('credentials in more than one place', () => {
 
   it('logs each refusal at info with its reason, never with a token', () => {
     const reasons = new Set(logs.lines.filter((l) => l['msg'] === 'credentials rejected').map((l) => `${String(l['level'])} ${String(l['reason'])}`));
-    assert.deepEqual(reasons, new Set(['30 more than one authorization header', '30 access_token in the query string']));
+    assert.deepEqual(reasons, new Set(['30 credentials in more than one header', '30 access_token in the query string']));
     assert.ok(!logs.raw().includes(admin.split('.')[2]!), 'no signature in the log');
   });
 });
