@@ -25,6 +25,6 @@ function authorizationHeaderCount(rawHeaders: readonly string[]): number {
 }
 
 function hasAccessTokenParameter(url: string): boolean {
-  const query = url.indexOf('?');
-  return query !== -1 && new URLSearchParams(url.slice(query + 1)).has('access_token');
+  // Any base will do: only the query is read.
+  return new URL(url, 'http://localhost').searchParams.has('access_token');
 }

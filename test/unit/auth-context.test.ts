@@ -32,6 +32,7 @@ describe('createContextBuilder', () => {
     assert.ok(error instanceof GraphQLError);
     const [line, ...more] = logs.lines;
     assert.equal(more.length, 0);
+    assert.equal(line!['msg'], 'credentials rejected');
     return { code: error.extensions['code'], status: (error.extensions['http'] as { status: number }).status, reason: line!['reason'], level: line!['level'] };
   }
 
@@ -79,6 +80,7 @@ describe('createContextBuilder', () => {
       level: 30,
     });
     assert.equal((await build(request(valid, { url: '/graphql?token=access_token' }))).principal?.subject, 'auth0|one');
+    assert.equal((await build(request(valid, { url: '/access_token/graphql&access_token' }))).principal?.subject, 'auth0|one', 'a path is no query');
     assert.equal((await build(request(valid, { rawHeaders: ['authorization', valid, 'x-authorization', valid] }))).principal?.subject, 'auth0|one');
   });
 

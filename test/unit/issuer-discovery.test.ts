@@ -46,11 +46,13 @@ describe('discoverIssuer', () => {
     'no issuer': [(i) => ({ jwks_uri: `${i.issuer}keys` }), 'the document names another issuer: undefined'],
     'a key set over plain http off loopback': [(i) => ({ issuer: i.issuer, jwks_uri: 'http://keys.example.com/jwks.json' }), 'the document has no usable https jwks_uri'],
     'a key set URL that is no URL': [(i) => ({ issuer: i.issuer, jwks_uri: 'not a url' }), 'the document has no usable https jwks_uri'],
-    'a key set URL that is no string': [(i) => ({ issuer: i.issuer, jwks_uri: 42 }), 'the document has no usable https jwks_uri'],
+    'a key set URL that is no string': [(i) => ({ issuer: i.issuer, jwks_uri: [`${i.issuer}keys`] }), 'the document has no usable https jwks_uri'],
+    'a key set on loopback over another scheme': [() => ({ issuer: 'ISSUER', jwks_uri: 'ftp://127.0.0.1/jwks.json' }), 'the document has no usable https jwks_uri'],
   };
   for (const [name, [document, reason]] of Object.entries(unusable)) {
     it(`keeps the derived URLs, and warns, for ${name}`, async () => {
-      idp.discovery = document(idp);
+      const served = document(idp);
+      idp.discovery = typeof served === 'object' && served?.['issuer'] === 'ISSUER' ? { ...served, issuer: idp.issuer } : served;
       assert.equal(await discover(), derived);
       const expected = reason.replace('URL', derived.discoveryUrl!.href).replace('ISSUER', idp.issuer);
       assert.deepEqual(logged(), [

@@ -124,7 +124,16 @@ describe('RemoteKeySet', () => {
       ],
     );
     assert.equal(logs.lines[1]!['url'], `${idp.issuer}.well-known/jwks.json`);
+    assert.match(String((logs.lines[0]!['err'] as { message: string }).message), /^cannot fetch /);
     assert.equal(idp.fetches, 3);
+  });
+
+  it('drops stale keys without an onChange listener too', async () => {
+    const bare = new RemoteKeySet({ ...TIMINGS, url: new URL('.well-known/jwks.json', idp.issuer), now: () => clock.now });
+    await jwtVerify(token, bare.getKey);
+    idp.fault = 'status-500';
+    clock.now = T0 + TIMINGS.staleMaxMs;
+    await assert.rejects(jwtVerify(token, bare.getKey), KeySetUnavailableError);
   });
 
   it('coalesces concurrent refreshes into one fetch', async () => {
