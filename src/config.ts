@@ -3,6 +3,7 @@
  * validated once at start-up: a bad value stops the server with one line naming the variable.
  */
 import { fileURLToPath } from 'node:url';
+import type { KeySetTimings } from './auth/key-set.js';
 
 /** Where access tokens come from and whom they must be meant for. */
 export interface IssuerConfig {
@@ -12,6 +13,11 @@ export interface IssuerConfig {
   jwksUri: URL;
   /** The API identifier a token's `aud` must contain. */
   audience: string;
+  /**
+   * The provider's OIDC discovery document: when it answers at start-up, its `issuer` and
+   * `jwks_uri` replace the two above, which are derived from the tenant's address.
+   */
+  discoveryUrl?: URL;
 }
 
 export interface Config {
@@ -33,12 +39,7 @@ export interface Config {
   /** How many verified tokens are remembered; 0 turns the cache off. */
   tokenCacheSize: number;
   /** Fetching of the issuer's key set, in milliseconds. */
-  keySet: {
-    timeoutMs: number;
-    cooldownMs: number;
-    maxAgeMs: number;
-    retryAfterFailureMs: number;
-  };
+  keySet: KeySetTimings;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
   /** Where a token's permissions are read from: the Auth0 RBAC array or the OAuth 2 `scope` string, never both. */
@@ -66,6 +67,8 @@ export interface HttpLimits {
   maxConnections: number;
 }
 
+export const DEFAULT_PERMISSIONS_CLAIM: PermissionsClaim = 'permissions';
+
 /** The configuration once the embedded development issuer, if any, is running. */
 export type ResolvedConfig = Config & { issuer: IssuerConfig };
 
@@ -85,7 +88,15 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_AUDIENCE = 'https://hello-world.example.com';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/i;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Until the key set is refetched, a key withdrawn upstream keeps verifying; 5 minutes bounds that
+ * at the cost of one background fetch per instance per 5 minutes.
+ */
+const KEY_SET_MAX_AGE_MS = 300_000;
+/** Keys outlive their age during a provider outage up to this; past it, a withdrawn key must stop working. */
+const KEY_SET_STALE_MAX_MS = 1_800_000;
 
 /** Parses and validates the environment. Pure: tests pass their own `env`. */
 export function loadConfig(env: Env): Config {
@@ -109,17 +120,25 @@ export function loadConfig(env: Env): Config {
       maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
     },
     tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 10_000, 0, 10_000_000),
-    keySet: {
-      timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, 1, 5_000),
-      cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
-      maxAgeMs: integer(env, 'JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
-      retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, 0, 60_000),
-    },
+    keySet: keySetTimings(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    permissionsClaim: oneOf<PermissionsClaim>(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], 'permissions'),
+    permissionsClaim: oneOf<PermissionsClaim>(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], DEFAULT_PERMISSIONS_CLAIM),
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
     unauthorizedMode: oneOf(env, 'AUTHZ_UNAUTHORIZED_MODE', ['filter', 'reject'], 'filter'),
     subscriptionMaxConnections: integer(env, 'SUBSCRIPTION_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+  };
+}
+
+function keySetTimings(env: Env): KeySetTimings {
+  const maxAgeMs = integer(env, 'JWKS_MAX_AGE_MS', KEY_SET_MAX_AGE_MS, 1_000, 86_400_000);
+  const staleMaxMs = integer(env, 'JWKS_STALE_MAX_MS', KEY_SET_STALE_MAX_MS, 1_000, 604_800_000);
+  if (staleMaxMs < maxAgeMs) throw new ConfigError('JWKS_STALE_MAX_MS', `must be at least JWKS_MAX_AGE_MS (${maxAgeMs}), got "${staleMaxMs}"`);
+  return {
+    timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, 1, 5_000),
+    cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    maxAgeMs,
+    staleMaxMs,
+    retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, 0, 60_000),
   };
 }
 
@@ -139,8 +158,16 @@ function issuer(env: Env, production: boolean): Config['issuer'] {
   if (!DOMAIN.test(domain!)) {
     throw new ConfigError('AUTH0_DOMAIN', `must be a host name such as tenant.eu.auth0.com, got "${domain}"`);
   }
-  const iss = `https://${domain}/`;
-  return { issuer: iss, jwksUri: new URL('.well-known/jwks.json', iss), audience };
+  return { ...derivedFrom(`https://${domain!.toLowerCase()}/`), audience };
+}
+
+/** Auth0's own spelling of the issuer (with its trailing slash), and the locations under it. */
+function derivedFrom(base: string): Omit<IssuerConfig, 'audience'> {
+  return {
+    issuer: base,
+    jwksUri: new URL('.well-known/jwks.json', base),
+    discoveryUrl: new URL('.well-known/openid-configuration', base),
+  };
 }
 
 function issuerFromUrl(value: string): Omit<IssuerConfig, 'audience'> {
@@ -152,8 +179,8 @@ function issuerFromUrl(value: string): Omit<IssuerConfig, 'audience'> {
   if (url.search || url.hash || url.username) {
     throw new ConfigError('AUTH0_ISSUER_BASE_URL', 'must not carry credentials, a query or a fragment');
   }
-  const withSlash = value.endsWith('/') ? value : `${value}/`;
-  return { issuer: value, jwksUri: new URL('.well-known/jwks.json', withSlash) };
+  // `URL` lower-cases the host; the path keeps its case, as issuers compare exactly.
+  return derivedFrom(url.href.endsWith('/') ? url.href : `${url.href}/`);
 }
 
 function origin(env: Env, name: string, fallback: string): string {

@@ -49,12 +49,16 @@ export const BearerChallenge = {
   INVALID_REQUEST: 'Bearer realm="api", error="invalid_request"',
 } as const;
 
-/** Why authentication failed before any resolver ran; decides status, message and challenge. */
-export type AuthFailure = 'invalid_token' | 'invalid_request' | 'unavailable';
+/**
+ * Why authentication failed before any resolver ran; decides status, message and challenge.
+ * `bad_request`: credentials sent more than once or in the URL, answered 400 as RFC 6750 §3.1 asks.
+ */
+export type AuthFailure = 'invalid_token' | 'invalid_request' | 'bad_request' | 'unavailable';
 
 const authFailures: Readonly<Record<AuthFailure, { code: ErrorCode; message: string; challenge?: string }>> = {
   invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_TOKEN },
   invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_REQUEST },
+  bad_request: { code: ErrorCode.BAD_REQUEST, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_REQUEST },
   unavailable: { code: ErrorCode.AUTH_UNAVAILABLE, message: ErrorMessage.UNABLE_TO_VERIFY },
 };
 

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  process.on('SIGHUP', () => void app.verifier.keySet.reload(logger));
 }
 
 await main().catch((error: unknown) => {

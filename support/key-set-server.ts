@@ -12,6 +12,7 @@ export type KeySetFault =
   | 'ok'
   | 'hang'
   | 'status-500'
+  | 'status-203-with-keys'
   | 'html'
   | 'empty-object'
   | 'null-keys'
@@ -31,12 +32,17 @@ export async function createSigningKey(kid: string): Promise<SigningKey> {
 
 /**
  * A real identity provider's key-set endpoint on 127.0.0.1: it serves the public halves of the
- * keys it publishes at `/.well-known/jwks.json`, counts fetches, and can be told to misbehave.
+ * keys it publishes at `jwksPath`, counts fetches, and can be told to misbehave. Its OIDC
+ * discovery document names that path, unless `discovery` replaces the document or removes it.
  */
 export class KeySetServer {
   readonly published: SigningKey[] = [];
   fault: KeySetFault = 'ok';
   fetches = 0;
+  jwksPath = '/.well-known/jwks.json';
+  /** `undefined` serves the document describing this server; `null` answers 404; `redirect` points elsewhere for it; `hang` never answers. */
+  discovery: Record<string, unknown> | null | 'redirect' | 'hang' | undefined;
+  discoveryFetches = 0;
   /** Every answer waits this long first, like a slow provider. */
   delayMs = 0;
   #server: Server;
@@ -90,7 +96,9 @@ export class KeySetServer {
   }
 
   #handle(url: string, res: ServerResponse): void {
-    if (url !== '/.well-known/jwks.json') {
+    if (url === '/.well-known/openid-configuration') return this.#discover(res);
+    if (url === '/moved/openid-configuration') return this.#discover(res, true);
+    if (url !== this.jwksPath) {
       res.writeHead(404).end();
       return;
     }
@@ -103,6 +111,15 @@ export class KeySetServer {
     this.#answer(this.fault, res);
   }
 
+  #discover(res: ServerResponse, moved = false): void {
+    this.discoveryFetches += 1;
+    if (this.discovery === null) return void res.writeHead(404).end();
+    if (this.discovery === 'hang') return void this.#hanging.add(res);
+    if (this.discovery === 'redirect' && !moved) return void res.writeHead(302, { location: '/moved/openid-configuration' }).end();
+    const document = (typeof this.discovery === 'object' && this.discovery) || { issuer: this.issuer, jwks_uri: new URL(this.jwksPath, this.issuer).href };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
+  }
+
   #answer(fault: KeySetFault, res: ServerResponse): void {
     const json = (body: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     switch (fault) {
@@ -113,6 +130,8 @@ export class KeySetServer {
         return;
       case 'status-500':
         return void res.writeHead(500).end('boom');
+      case 'status-203-with-keys':
+        return void res.writeHead(203, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published.map((k) => k.publicJwk) }));
       case 'html':
         return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>down for maintenance</html>');
       case 'empty-object':

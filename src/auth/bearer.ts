@@ -1,6 +1,7 @@
 /**
  * Parses an `Authorization` header into a bearer token (RFC 6750 §2.1).
- * The scheme is case-insensitive; exactly one token in token68 syntax must follow one space.
+ * The scheme is case-insensitive; exactly one token in token68 syntax must follow one space,
+ * without token68's `=` padding, which a JWT never carries (RFC 7515 §2).
  */
 
 export type BearerHeader =
@@ -11,7 +12,7 @@ export type BearerHeader =
 /** Longer headers are refused before any parsing or hashing: real access tokens are a few KiB. */
 export const MAX_AUTHORIZATION_LENGTH = 8192;
 
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+)$/i;
 
 export function parseBearer(header: string | undefined): BearerHeader {
   if (header === undefined) return { kind: 'absent' };

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { authFailureError, type AuthFailure } from '../errors.js';
 import { parseBearer } from './bearer.js';
+import { credentialsProblemOf } from './credentials-placement.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
 import { InvalidTokenError, type Verifier } from './verifier.js';
@@ -13,7 +14,7 @@ export interface RequestContext {
   log: Logger;
 }
 
-/** What the context builder reads of a request; a node IncomingMessage or Express Request with `log` attached. */
+/** What authentication reads from a request; a node `IncomingMessage` or Express `Request` with `log` attached. */
 export interface AuthRequest {
   method: string;
   /** Path and query, as `IncomingMessage.url`. */
@@ -27,25 +28,35 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
 
 /**
  * Turns the `Authorization` header into a context. No header is an anonymous request, left to the
- * directives to allow or deny field by field. A header that is present but not a valid token
- * rejects the whole request (a GraphQLError with its HTTP status), so no resolver runs.
+ * directives to allow or deny field by field. A header that is present but not a valid token, or
+ * credentials placed where this API does not read them, reject the whole request (a GraphQLError
+ * with its HTTP status), so no resolver runs. Each rejection is logged at `info` with its reason,
+ * never with the token, so that a misconfigured issuer or audience shows in the log.
  */
 export function createContextBuilder(verifier: Verifier): ContextBuilder {
-  return async ({ headers, log }) => {
-    const bearer = parseBearer(headers.authorization);
+  return async (request) => {
+    const { log } = request;
+    const problem = credentialsProblemOf(request);
+    if (problem) return reject(log, 'bad_request', problem);
+    const bearer = parseBearer(request.headers.authorization);
     switch (bearer.kind) {
       case 'absent':
         return { principal: null, log };
       case 'malformed':
-        throw authFailureError('invalid_request');
+        return reject(log, 'invalid_request', 'malformed bearer credentials');
       case 'token':
         try {
           return { principal: await verifier.verify(bearer.token), log };
         } catch (error) {
-          throw authFailureError(failureOf(error));
+          return reject(log, failureOf(error), (error as Error).message);
         }
     }
   };
+}
+
+function reject(log: Logger, failure: AuthFailure, reason: string): never {
+  log.info({ failure, reason }, 'credentials rejected');
+  throw authFailureError(failure);
 }
 
 function failureOf(error: unknown): AuthFailure {

@@ -1,19 +1,27 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { Logger } from 'pino';
 
-/** Options of the issuer's key set, all durations in milliseconds. */
-export interface KeySetOptions {
+/** How the key set is fetched, all in milliseconds; the defaults live in `config.ts`. */
+export interface KeySetTimings {
+  /** A fetch, body included, is abandoned after this long. */
+  timeoutMs: number;
+  /** After a fetch, an unknown `kid` triggers no other fetch for this long. */
+  cooldownMs: number;
+  /** Keys older than this are refreshed in the background and stay in use meanwhile. */
+  maxAgeMs: number;
+  /** Keys older than this are no longer used, however long the provider has been unreachable. */
+  staleMaxMs: number;
+  /** After a failed fetch, no other fetch is tried for this long. */
+  retryAfterFailureMs: number;
+}
+
+export interface KeySetOptions extends KeySetTimings {
   /** The issuer's JSON Web Key Set document. */
   url: URL;
-  /** A fetch, body included, is abandoned after this long. Default 5,000. */
-  timeoutMs?: number;
-  /** After a fetch, an unknown `kid` triggers no other fetch for this long. Default 30,000. */
-  cooldownMs?: number;
-  /** Keys older than this are refreshed in the background and stay in use meanwhile. Default 600,000. */
-  maxAgeMs?: number;
-  /** After a failed fetch, no other fetch is tried for this long. Default 1,000. */
-  retryAfterFailureMs?: number;
-  /** Called when a fetch brings keys that differ from those in use, so caches built on them can be dropped. */
+  /** Called when the keys in use change or are dropped, so caches built on them can be dropped too. */
   onChange?: () => void;
+  /** The clock, in milliseconds since the epoch; tests pass their own. */
+  now?: () => number;
 }
 
 /** The key set could not be fetched or was not a key set; no token can be verified against it. */
@@ -28,17 +36,20 @@ type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
  * The issuer's keys, fetched once and shared by every request.
  *
  * Unlike jose's `createRemoteJWKSet`, keys fetched before an identity-provider outage keep
- * verifying tokens during it: an outage must not log every user out, and a key removed upstream
- * cannot be learned about while the provider is unreachable anyway. Fetches are coalesced and
- * rate-limited, so a flood of tokens with random `kid`s costs a handful of fetches at most.
+ * verifying tokens during it, up to `staleMaxMs` after the last successful fetch: an outage must
+ * not log every user out, but a key withdrawn upstream must not live on for as long as the
+ * provider stays unreachable either. Fetches are coalesced and rate-limited, so a flood of tokens
+ * with random `kid`s costs a handful of fetches at most.
  */
 export class RemoteKeySet {
   readonly #url: URL;
   readonly #timeoutMs: number;
   readonly #cooldownMs: number;
   readonly #maxAgeMs: number;
+  readonly #staleMaxMs: number;
   readonly #retryAfterFailureMs: number;
   readonly #onChange: (() => void) | undefined;
+  readonly #now: () => number;
 
   #keys: LocalKeySet | undefined;
   #document = '';
@@ -50,11 +61,13 @@ export class RemoteKeySet {
 
   constructor(options: KeySetOptions) {
     this.#url = options.url;
-    this.#timeoutMs = options.timeoutMs ?? 5_000;
-    this.#cooldownMs = options.cooldownMs ?? 30_000;
-    this.#maxAgeMs = options.maxAgeMs ?? 600_000;
-    this.#retryAfterFailureMs = options.retryAfterFailureMs ?? 1_000;
+    this.#timeoutMs = options.timeoutMs;
+    this.#cooldownMs = options.cooldownMs;
+    this.#maxAgeMs = options.maxAgeMs;
+    this.#staleMaxMs = options.staleMaxMs;
+    this.#retryAfterFailureMs = options.retryAfterFailureMs;
     this.#onChange = options.onChange;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Fetches started so far, successful or not. */
@@ -64,30 +77,38 @@ export class RemoteKeySet {
 
   /** True when tokens can be verified now, or a fetch may be tried now to make that so. */
   get ready(): boolean {
-    return this.#keys !== undefined || !this.#lastAttemptFailed || this.#mayRetry();
+    return this.#usable() || !this.#lastAttemptFailed || this.#mayRetry();
   }
 
   /** The key resolver for jose's `jwtVerify`. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    if (this.#keys === undefined) await this.refresh();
-    else if (Date.now() - this.#fetchedAt >= this.#maxAgeMs) this.refresh().catch(() => undefined);
+    if (!this.#usable()) await this.#replaceStaleKeys();
+    else if (this.#now() - this.#fetchedAt >= this.#maxAgeMs) this.refresh().catch(() => undefined);
     try {
       return await this.#keys!(header, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      if (Date.now() - this.#attemptedAt < this.#cooldownMs && !this.#lastAttemptFailed) throw error;
+      if (this.#now() - this.#attemptedAt < this.#cooldownMs && !this.#lastAttemptFailed) throw error;
       await this.refresh();
       return this.#keys!(header, token);
     }
   };
 
+  /** The operator's refetch (`SIGHUP`): fetches now, even within the pause after a failure, and logs the outcome. */
+  reload(log: Logger): Promise<void> {
+    return this.refresh({ force: true }).then(
+      () => log.info({ url: this.#url.href }, 'key set reloaded'),
+      (error: unknown) => log.warn({ err: error }, 'key set reload failed; the keys in use stay until JWKS_STALE_MAX_MS'),
+    );
+  }
+
   /** Fetches the key set now, joining a fetch already under way. Rejects with `KeySetUnavailableError`. */
-  refresh(): Promise<void> {
+  refresh({ force = false } = {}): Promise<void> {
     if (this.#pending) return this.#pending;
-    if (this.#lastAttemptFailed && !this.#mayRetry()) {
+    if (this.#lastAttemptFailed && !force && !this.#mayRetry()) {
       return Promise.reject(new KeySetUnavailableError('the key set could not be fetched recently'));
     }
-    this.#attemptedAt = Date.now();
+    this.#attemptedAt = this.#now();
     this.#fetches += 1;
     this.#pending = this.#fetch()
       .then(
@@ -104,7 +125,21 @@ export class RemoteKeySet {
   }
 
   #mayRetry(): boolean {
-    return Date.now() - this.#attemptedAt >= this.#retryAfterFailureMs;
+    return this.#now() - this.#attemptedAt >= this.#retryAfterFailureMs;
+  }
+
+  #usable(): boolean {
+    return this.#keys !== undefined && this.#now() - this.#fetchedAt < this.#staleMaxMs;
+  }
+
+  /** Keys past `staleMaxMs` are forgotten before the fetch, so a failed fetch cannot leave them in use. */
+  async #replaceStaleKeys(): Promise<void> {
+    if (this.#keys !== undefined) {
+      this.#keys = undefined;
+      this.#document = '';
+      this.#onChange?.();
+    }
+    await this.refresh();
   }
 
   async #fetch(): Promise<{ text: string; keys: LocalKeySet }> {
@@ -124,7 +159,7 @@ export class RemoteKeySet {
     const changed = text !== this.#document;
     this.#keys = keys;
     this.#document = text;
-    this.#fetchedAt = Date.now();
+    this.#fetchedAt = this.#now();
     this.#lastAttemptFailed = false;
     if (changed) this.#onChange?.();
   }

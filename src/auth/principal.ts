@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { PermissionsClaim } from '../config.js';
+import { DEFAULT_PERMISSIONS_CLAIM, type PermissionsClaim } from '../config.js';
 
 /** Who made a request, as proven by a verified access token. */
 export interface Principal {
@@ -23,14 +23,14 @@ const NO_PERMISSIONS: ReadonlySet<string> = new Set();
  * OAuth 2 puts them in `scope`, one string of space-separated names (RFC 6749 §3.3); anything
  * but a string grants nothing.
  */
-export function permissionsOf(claims: JWTPayload, claim: PermissionsClaim = 'permissions'): ReadonlySet<string> {
+export function permissionsOf(claims: JWTPayload, claim: PermissionsClaim = DEFAULT_PERMISSIONS_CLAIM): ReadonlySet<string> {
   const value = claims[claim];
   if (claim === 'scope') return typeof value === 'string' ? new Set(value.split(' ').filter(Boolean)) : NO_PERMISSIONS;
   if (!Array.isArray(value) || !value.every((p): p is string => typeof p === 'string')) return NO_PERMISSIONS;
   return new Set(value);
 }
 
-export function principalFrom(claims: JWTPayload, claim: PermissionsClaim = 'permissions'): Principal {
+export function principalFrom(claims: JWTPayload, claim: PermissionsClaim = DEFAULT_PERMISSIONS_CLAIM): Principal {
   return {
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     permissions: permissionsOf(claims, claim),

@@ -2,10 +2,14 @@ import { hash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { IssuerConfig, PermissionsClaim } from '../config.js';
-import { KeySetUnavailableError, RemoteKeySet, type KeySetOptions } from './key-set.js';
+import { KeySetUnavailableError, RemoteKeySet, type KeySetTimings } from './key-set.js';
 import { principalFrom, type Principal } from './principal.js';
+import { isCanonicalCompactJws } from './token-spelling.js';
 
-/** The token is not one this API accepts: bad signature, wrong claims, expired, malformed. */
+/**
+ * The token is not one this API accepts: bad signature, wrong claims, expired, malformed. The
+ * message is the reason, safe to log: jose's error code, plus the claim at fault when there is one.
+ */
 export class InvalidTokenError extends Error {
   readonly code = 'ERR_INVALID_TOKEN';
   override readonly name = 'InvalidTokenError';
@@ -15,9 +19,11 @@ export interface VerifierOptions extends IssuerConfig {
   /** How many verified tokens to remember; 0 verifies every request afresh. */
   cacheSize: number;
   /** Key-set fetching; the URL comes from `jwksUri`. */
-  keySet?: Omit<KeySetOptions, 'url' | 'onChange'>;
-  /** The claim that grants permissions; `permissions` (Auth0 RBAC) unless told otherwise. */
-  permissionsClaim?: PermissionsClaim;
+  keySet: KeySetTimings;
+  /** The claim that grants permissions. */
+  permissionsClaim: PermissionsClaim;
+  /** The clock, in milliseconds since the epoch, for the cache, the key set and the claims; tests pass their own. */
+  now?: () => number;
 }
 
 export interface Verifier {
@@ -29,7 +35,9 @@ export interface Verifier {
 /** Clock skew allowed between this server and the issuer, in seconds. */
 export const CLOCK_TOLERANCE_S = 5;
 /** A verified token is re-verified at least this often, whatever its expiry. */
-const CACHE_TTL_MS = 60_000;
+export const CACHE_TTL_MS = 60_000;
+/** The rejection reason of a token spelled in any but its one canonical way. */
+export const NOT_CANONICAL = 'ERR_TOKEN_NOT_CANONICAL';
 
 interface CachedPrincipal {
   principal: Principal;
@@ -42,8 +50,16 @@ interface CachedPrincipal {
  * token itself is never kept), and a hit is honoured only within the token's own `nbf`/`exp`.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
+  const now = options.now ?? Date.now;
   const cache = options.cacheSize > 0 ? new LRUCache<string, CachedPrincipal>({ max: options.cacheSize }) : undefined;
-  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, onChange: () => cache?.clear() });
+  // Counts key changes: a verification that overlapped one may have used the old keys, so it is
+  // done again against the new ones rather than cached (the first fetch of all is such a change).
+  let keysVersion = 0;
+  const onChange = () => {
+    keysVersion += 1;
+    cache?.clear();
+  };
+  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, onChange, now });
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
@@ -54,9 +70,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   async function verifyWithKeys(token: string): Promise<Principal> {
     try {
-      const { payload } = await jwtVerify(token, keySet.getKey, verifyOptions);
+      const { payload } = await jwtVerify(token, keySet.getKey, { ...verifyOptions, currentDate: new Date(now()) });
       return principalFrom(payload, options.permissionsClaim);
     } catch (error) {
+      if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`, { cause: error });
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code, { cause: error });
       // With a string token and fixed options, jose throws TypeError only for a key it cannot use
       // (a short RSA modulus, say): a published key that is unusable is the provider's fault.
@@ -65,18 +82,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  if (!cache) return { keySet, verify: verifyWithKeys };
+  // Checked before the cache, so that each token has one cache entry and one verification.
+  function verifyCanonical(token: string): Promise<Principal> {
+    if (!isCanonicalCompactJws(token)) return Promise.reject(new InvalidTokenError(NOT_CANONICAL));
+    return cache ? verifyCached(token, cache) : verifyWithKeys(token);
+  }
 
-  return {
-    keySet,
-    async verify(token) {
-      const key = hash('sha256', token, 'base64');
-      const now = Date.now();
-      const hit = cache.get(key);
-      if (hit && now < hit.validUntilMs && now >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
-      const principal = await verifyWithKeys(token);
-      cache.set(key, { principal, validUntilMs: Math.min(principal.expiresAt * 1000, now + CACHE_TTL_MS) });
-      return principal;
-    },
-  };
+  async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>): Promise<Principal> {
+    const key = hash('sha256', token, 'base64');
+    const nowMs = now();
+    const hit = cache.get(key);
+    if (hit && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
+    const version = keysVersion;
+    const principal = await verifyWithKeys(token);
+    if (version !== keysVersion) return verifyCached(token, cache);
+    cache.set(key, { principal, validUntilMs: Math.min(principal.expiresAt * 1000, nowMs + CACHE_TTL_MS) });
+    return principal;
+  }
+
+  return { keySet, verify: verifyCanonical };
 }

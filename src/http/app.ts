@@ -6,6 +6,7 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
+import { discoverIssuer } from '../auth/discovery.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
@@ -56,7 +57,7 @@ export async function buildApp({
   schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
 }: AppOptions): Promise<App> {
   const verifier = createVerifier({
-    ...config.issuer,
+    ...(await discoverIssuer(config.issuer, { timeoutMs: config.keySet.timeoutMs, log: logger })),
     cacheSize: config.tokenCacheSize,
     keySet: config.keySet,
     permissionsClaim: config.permissionsClaim,

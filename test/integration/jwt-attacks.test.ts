@@ -149,6 +149,35 @@ describe('JWT attacks', () => {
     });
   }
 
+  describe('one token, one spelling', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    /**
+     * A 256-byte RS256 signature is 342 base64url characters; the last one carries 2 bits of the
+     * signature and 4 unused bits, and `==` padding may follow: 32 spellings that decode alike.
+     */
+    function spellingsOf(token: string): string[] {
+      const body = token.slice(0, -1);
+      const significant = ALPHABET.indexOf(token.at(-1)!) & 0b110000;
+      const lastChars = Array.from({ length: 16 }, (_, unused) => ALPHABET[significant | unused]!);
+      return lastChars.flatMap((last) => [`${body}${last}`, `${body}${last}==`]);
+    }
+
+    it('accepts only the canonical one of the 32 spellings of a valid token', async () => {
+      const token = await valid();
+      const spellings = spellingsOf(token);
+      assert.equal(new Set(spellings).size, 32);
+      const signatureOf = (t: string) => Buffer.from(t.split('.')[2]!, 'base64url');
+      assert.ok(spellings.every((spelling) => signatureOf(spelling).equals(signatureOf(token))), 'all spell the same signature');
+      const accepted: string[] = [];
+      for (const spelling of spellings) {
+        const { status, body } = await h.graphql(QUERY, spelling);
+        if (status === 200) accepted.push(spelling);
+        else assert.deepEqual([status, body.data], [401, undefined], `status ${status}`);
+      }
+      assert.deepEqual(accepted, [token]);
+    });
+  });
+
   it('never fetches a key from a URL a token names', () => {
     assert.equal(trap.fetches, 0);
   });

@@ -16,7 +16,8 @@ describe('an identity provider that cannot be reached', () => {
     h.idp.fault = 'ok';
   });
 
-  const faults: KeySetFault[] = ['hang', 'status-500', 'html', 'empty-object', 'null-keys', 'redirect', 'garbage'];
+  // `status-203-with-keys`: a valid key set in an answer other than 200 is not trusted either.
+  const faults: KeySetFault[] = ['hang', 'status-500', 'status-203-with-keys', 'html', 'empty-object', 'null-keys', 'redirect', 'garbage'];
   for (const fault of faults) {
     // A key set that hangs is answered only because the fetch is abandoned after JWKS_TIMEOUT_MS
     // (500 ms in the harness); without that the request would wait until this test's timeout.
@@ -55,6 +56,33 @@ describe('an identity provider that cannot be reached', () => {
     const { body } = await h.graphql('{ protectedMessage { text } }', await h.token({}, rotated));
     assert.deepEqual(body.data, { protectedMessage: { text: 'This is a protected message.' } });
     assert.equal(h.idp.fetches - before, 1);
+  });
+});
+
+describe('/readyz during an outage', () => {
+  // A long retry pause, so that readiness cannot come from "a fetch may be tried now".
+  const PAUSED = { JWKS_RETRY_AFTER_FAILURE_MS: '60000' };
+
+  it('stays 200 while keys are cached and the provider fails', async () => {
+    const h = await startHarness(PAUSED);
+    try {
+      await h.app.verifier.keySet.refresh();
+      h.idp.fault = 'status-500';
+      await assert.rejects(h.app.verifier.keySet.refresh());
+      assert.equal((await fetch(`${h.url}/readyz`)).status, 200);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('is 503 while no key was ever fetched and the provider fails', async () => {
+    const h = await startHarness(PAUSED, { fault: 'status-500' });
+    try {
+      await assert.rejects(h.app.verifier.keySet.refresh());
+      assert.equal((await fetch(`${h.url}/readyz`)).status, 503);
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -40,11 +40,26 @@ describe('loadConfig', () => {
     assert.equal(issuer.jwksUri.href, 'http://127.0.0.1:8080/.well-known/jwks.json');
   });
 
-  it('keeps an issuer without a trailing slash exact, and finds its key set under it', () => {
-    const { issuer } = loadConfig({ AUTH0_AUDIENCE: 'a', AUTH0_ISSUER_BASE_URL: 'https://id.example.com/realms/x' });
+  it("reads an issuer URL without a trailing slash as Auth0's library does, with discovery under it", () => {
+    const { issuer } = loadConfig({ AUTH0_AUDIENCE: 'a', AUTH0_ISSUER_BASE_URL: 'https://ID.example.com/realms/x' });
     assert.ok(!('embedded' in issuer));
-    assert.equal(issuer.issuer, 'https://id.example.com/realms/x');
+    // Derived, Auth0's spelling; discovery at start-up replaces both with the provider's own.
+    assert.equal(issuer.issuer, 'https://id.example.com/realms/x/');
     assert.equal(issuer.jwksUri.href, 'https://id.example.com/realms/x/.well-known/jwks.json');
+    assert.equal(issuer.discoveryUrl?.href, 'https://id.example.com/realms/x/.well-known/openid-configuration');
+  });
+
+  it('lower-cases AUTH0_DOMAIN', () => {
+    const { issuer } = loadConfig({ ...tenant, AUTH0_DOMAIN: 'Tenant.EU.Auth0.com' });
+    assert.ok(!('embedded' in issuer));
+    assert.equal(issuer.issuer, 'https://tenant.eu.auth0.com/');
+    assert.equal(issuer.discoveryUrl?.href, 'https://tenant.eu.auth0.com/.well-known/openid-configuration');
+  });
+
+  it('bounds how long keys outlive an outage, never below their max age', () => {
+    assert.deepEqual(loadConfig({}).keySet, { timeoutMs: 5_000, cooldownMs: 30_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 });
+    assert.equal(loadConfig({ JWKS_STALE_MAX_MS: '600000', JWKS_MAX_AGE_MS: '600000' }).keySet.staleMaxMs, 600_000);
+    assert.throws(() => loadConfig({ JWKS_STALE_MAX_MS: '599999', JWKS_MAX_AGE_MS: '600000' }), /^ConfigError: Invalid configuration: JWKS_STALE_MAX_MS must be at least JWKS_MAX_AGE_MS/);
   });
 
   it('refuses to start in production without a tenant, naming AUTH0_DOMAIN and AUTH0_AUDIENCE', () => {

@@ -1,0 +1,30 @@
+import type { AuthRequest } from './context.js';
+
+/**
+ * Credentials this API will not read, rather than quietly ignore (RFC 6750 §3.1 `invalid_request`):
+ *
+ * - more than one `Authorization` header: Node keeps the first, and a proxy or log that reads the
+ *   last would disagree about who made the request;
+ * - an `access_token` in the query string (RFC 6750 §2.3): URLs reach logs, histories and
+ *   `Referer` headers, and running such a request as anonymous hides the client's mistake.
+ *
+ * Returns the problem, for the log, or undefined when there is none.
+ */
+export function credentialsProblemOf({ url, rawHeaders }: Pick<AuthRequest, 'url' | 'rawHeaders'>): string | undefined {
+  if (authorizationHeaderCount(rawHeaders) > 1) return 'credentials in more than one header';
+  if (hasAccessTokenParameter(url)) return 'access_token in the query string';
+  return undefined;
+}
+
+function authorizationHeaderCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === 'authorization') count += 1;
+  }
+  return count;
+}
+
+function hasAccessTokenParameter(url: string): boolean {
+  // Any base will do: only the query is read.
+  return new URL(url, 'http://localhost').searchParams.has('access_token');
+}
