@@ -67,7 +67,7 @@ export class RemoteKeySet {
     this.#staleMaxMs = options.staleMaxMs;
     this.#retryAfterFailureMs = options.retryAfterFailureMs;
     this.#onChange = options.onChange;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
   }
 
   /** Fetches started so far, successful or not. */

@@ -50,7 +50,7 @@ interface CachedPrincipal {
  * token itself is never kept), and a hit is honoured only within the token's own `nbf`/`exp`.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const cache = options.cacheSize > 0 ? new LRUCache<string, CachedPrincipal>({ max: options.cacheSize }) : undefined;
   // Counts key changes: a verification that overlapped one may have used the old keys, so it is
   // done again against the new ones rather than cached (the first fetch of all is such a change).

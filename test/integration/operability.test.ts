@@ -84,13 +84,13 @@ describe('structured logs', () => {
 
   it('logs the path of a request, never its query string', async () => {
     const variables = encodeURIComponent(JSON.stringify({ secret: 'hunter2' }));
-    const response = await fetch(`${h.url}/graphql?query=${encodeURIComponent('{ publicMessage { text } }')}&variables=${variables}&access_token=abc`, {
+    const response = await fetch(`${h.url}/graphql?query=${encodeURIComponent('{ publicMessage { text } }')}&variables=${variables}`, {
       headers: { 'apollo-require-preflight': 'true' },
     });
     assert.equal(response.status, 200);
     const [line] = linesOf(response.headers.get('x-request-id'));
     assert.equal((line?.['req'] as { url: string }).url, '/graphql');
-    assert.doesNotMatch(logs.raw(), /hunter2|access_token/);
+    assert.doesNotMatch(logs.raw(), /hunter2/);
   });
 
   it('writes one audit line per request, listing the denied fields: subject, field, missing permission, count', async () => {
