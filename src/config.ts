@@ -1,3 +1,6 @@
+import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
+import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
+
 /**
  * The only module that reads the environment. Everything else receives a typed `Config`,
  * validated once at start-up: a bad value stops the server with one line naming the variable.
@@ -41,6 +44,12 @@ export interface Config {
   permissionsClaim: PermissionsClaim;
   /** True refuses to build a schema with a root field that has neither a rule nor an explicit `@public`. */
   denyByDefault: boolean;
+  /** The origin clients reach the API at, e.g. behind a proxy; DPoP proofs name it in `htu`. */
+  publicUrl: string | undefined;
+  /** DPoP (RFC 9449): proof rules, `DPOP_REQUIRED` and `DPOP_NONCE`. */
+  dpop: DpopSettings & { nonce: boolean };
+  /** Where DPoP proofs are remembered across replicas; unset keeps them in this process's memory. */
+  redisUrl: URL | undefined;
 }
 
 export type PermissionsClaim = 'permissions' | 'scope';
@@ -69,6 +78,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** Parses and validates the environment. Pure: tests pass their own `env`. */
 export function loadConfig(env: Env): Config {
   const production = env['NODE_ENV'] === 'production';
+  const publicUrl = nonEmpty(env, 'PUBLIC_URL') === undefined ? undefined : origin(env, 'PUBLIC_URL', '');
   return {
     production,
     port: integer(env, 'PORT', 6060, 0, 65535),
@@ -85,7 +95,36 @@ export function loadConfig(env: Env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     permissionsClaim: oneOf<PermissionsClaim>(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], 'permissions'),
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
+    publicUrl,
+    dpop: {
+      algorithms: list(env, 'DPOP_ALGS', ASYMMETRIC_ALGORITHMS, DPOP_DEFAULTS.algorithms),
+      maxAgeS: integer(env, 'DPOP_IAT_MAX_AGE_S', DPOP_DEFAULTS.maxAgeS, 1, 3_600),
+      maxAheadS: integer(env, 'DPOP_IAT_MAX_AHEAD_S', DPOP_DEFAULTS.maxAheadS, 0, 300),
+      required: boolean(env, 'DPOP_REQUIRED', DPOP_DEFAULTS.required),
+      nonce: boolean(env, 'DPOP_NONCE', false),
+      publicUrl,
+    },
+    redisUrl: redisUrl(env),
   };
+}
+
+function list(env: Env, name: string, allowed: readonly string[], fallback: readonly string[]): string[] {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return [...fallback];
+  const items = value.split(',').map((item) => item.trim());
+  const unknown = items.find((item) => !allowed.includes(item));
+  if (unknown !== undefined) throw new ConfigError(name, `must list some of ${allowed.join(', ')}, got "${unknown}"`);
+  return items;
+}
+
+function redisUrl(env: Env): URL | undefined {
+  const value = nonEmpty(env, 'REDIS_URL');
+  if (value === undefined) return undefined;
+  const url = parseUrl('REDIS_URL', value);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL, got "${url.protocol}"`);
+  }
+  return url;
 }
 
 function issuer(env: Env, production: boolean): Config['issuer'] {

@@ -6,6 +6,9 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
+import { NonceSource } from '../auth/dpop/nonce.js';
+import { createReplayStore } from '../auth/dpop/create-replay-store.js';
+import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
@@ -59,7 +62,11 @@ export async function buildApp({
   });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
-  const buildContext = createContextBuilder(verifier);
+  const replayStore = createReplayStore(config, logger);
+  const buildContext = createContextBuilder(verifier, createSenderConstraint(config.dpop, {
+    replayStore,
+    ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
+  }));
   const limits = queryLimits();
 
   const apollo = new ApolloServer<RequestContext>({
@@ -107,5 +114,12 @@ export async function buildApp({
   app.use(notFound);
   app.use(errorHandler(logger));
 
-  return { handler: app, verifier, close: () => apollo.stop() };
+  return {
+    handler: app,
+    verifier,
+    close: async () => {
+      await apollo.stop();
+      await replayStore.close();
+    },
+  };
 }

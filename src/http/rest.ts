@@ -50,7 +50,9 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
   return async (req, res) => {
     let contextValue: RequestContext;
     try {
-      contextValue = await buildContext(req);
+      // Inside this router `req.url` is relative to its mount point; a DPoP proof names the full path.
+      const { method, originalUrl: url, headers, rawHeaders, log } = req;
+      contextValue = await buildContext({ method, url, headers, rawHeaders, log });
     } catch (error) {
       // The context builder rejects bad credentials with a GraphQLError; anything else is a fault.
       if (!(error instanceof GraphQLError)) throw error;
