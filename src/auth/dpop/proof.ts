@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 
 /** A DPoP proof (RFC 9449 §4.3) that fails a check; the client must send a new proof. */
 export class InvalidProofError extends Error {
@@ -54,6 +54,9 @@ export async function verifyProof(proof: string, request: ProofRequest, rules: P
   if (proof.length > MAX_PROOF_LENGTH) throw new InvalidProofError('proof too long');
   let verified;
   try {
+    // Before any key import: a private key must be refused, not merely fail to import.
+    const { jwk } = decodeProtectedHeader(proof);
+    if (typeof jwk === 'object' && PRIVATE_MEMBERS.some((member) => member in jwk)) throw new InvalidProofError('proof key has private members');
     verified = await jwtVerify(proof, EmbeddedJWK, {
       typ: 'dpop+jwt',
       algorithms: [...rules.algorithms],
@@ -61,14 +64,12 @@ export async function verifyProof(proof: string, request: ProofRequest, rules: P
       currentDate: new Date(request.now * 1000),
     });
   } catch (error) {
-    if (error instanceof errors.JOSEError || error instanceof TypeError) {
-      throw new InvalidProofError(`proof rejected: ${error.message}`, { cause: error });
-    }
-    throw error;
+    // The options are fixed, so whatever jose or WebCrypto throws (a key that does not import, say) is the proof's fault.
+    if (error instanceof InvalidProofError) throw error;
+    throw new InvalidProofError(`proof rejected: ${(error as Error).message}`, { cause: error });
   }
   const { payload, protectedHeader } = verified;
   const jwk = protectedHeader.jwk as JWK;
-  if (PRIVATE_MEMBERS.some((member) => member in jwk)) throw new InvalidProofError('proof key has private members');
 
   const { iat, jti, htm, htu, ath, nonce } = payload;
   if (request.now - iat! > rules.maxAgeS) throw new InvalidProofError('proof too old');
