@@ -48,3 +48,16 @@ export function createProof(key: DpopKey, { method, url, accessToken, nonce }: P
     .setIssuedAt()
     .sign(key.privateKey);
 }
+
+/**
+ * For load generators such as the bench: a fresh key, the token `mint` binds to its thumbprint,
+ * and a new proof for `target` per call, each good for one request.
+ */
+export async function dpopCredentials(
+  mint: (jkt: string) => Promise<string>,
+  target: { method: string; url: string },
+): Promise<{ key: DpopKey; accessToken: string; nextProof(): Promise<string> }> {
+  const key = await createDpopKey();
+  const accessToken = await mint(key.thumbprint);
+  return { key, accessToken, nextProof: () => createProof(key, { ...target, accessToken }) };
+}

@@ -89,3 +89,18 @@ describe('verifyProof', async () => {
     assert.equal(tokenHash(token), 'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo');
   });
 });
+
+describe('dpopCredentials', () => {
+  it('binds the minted token to a fresh key and makes a new proof per call', async () => {
+    const { dpopCredentials } = await import('../../src/dev/dpop-proof.js');
+    let boundTo = '';
+    const credentials = await dpopCredentials(async (jkt) => ((boundTo = jkt), 'the.access.token'), { method: 'GET', url: URL_ });
+    assert.equal(boundTo, credentials.key.thumbprint);
+    const now = Math.floor(Date.now() / 1000);
+    const [a, b] = [await credentials.nextProof(), await credentials.nextProof()];
+    const request = { method: 'GET', url: URL_, accessToken: 'the.access.token', now };
+    const [va, vb] = [await verifyProof(a!, request, RULES), await verifyProof(b!, request, RULES)];
+    assert.equal(va.thumbprint, boundTo);
+    assert.notEqual(va.jti, vb.jti);
+  });
+});
