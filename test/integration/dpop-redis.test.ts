@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { buildApp, type App } from '../../src/http/app.js';
 import { boundToken, createDpopKey, createProof, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 const ADMIN_TEXT = { adminMessage: { text: 'This is an admin message.' } };
@@ -92,10 +93,11 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
 });
 
 describe('Redis down when the API starts', () => {
-  it('starts anyway, answers DPoP with 503, and uses Redis once it comes up', async () => {
+  it('starts anyway, answers DPoP with 503, uses Redis once it comes up, and logs the outage once', async () => {
     const redis = await RedisServer.start();
     await redis.stop();
-    const h = await startHarness({ REDIS_URL: redis.url });
+    const logs = captureLogs();
+    const h = await startHarness({ REDIS_URL: redis.url }, { logger: logs.logger });
     try {
       const key = await createDpopKey();
       const token = await boundToken(h, key);
@@ -109,6 +111,9 @@ describe('Redis down when the API starts', () => {
         if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       assert.equal(status, 200);
+      const messages = logs.lines.map((line) => line['msg']).filter((msg) => /Redis/.test(String(msg)));
+      assert.deepEqual(messages, ['DPoP replay store (Redis) unreachable', 'DPoP replay store (Redis) reachable again']);
+      assert.equal(logs.lines.find((line) => line['msg'] === 'DPoP replay store (Redis) unreachable')?.['level'], 50);
     } finally {
       await h.close();
       await redis.stop();

@@ -65,7 +65,7 @@ describe('verifyProof', async () => {
   it('refuses each private or symmetric JWK member', async () => {
     for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) {
       const proof = await forgeProof(key, target, { header: { jwk: { ...key.publicJwk, [member]: 'AQAB' } }, claims: { iat: 1_800_000_000 } });
-      await rejects(proof, 1_800_000_000, /private members/);
+      await rejects(proof, 1_800_000_000, /^proof key has private members$/);
     }
   });
 
@@ -76,6 +76,13 @@ describe('verifyProof', async () => {
     await assert.rejects(verifyProof(proof, { ...request(now), url: 'not a url' }, RULES), /htu/);
     await assert.rejects(verifyProof(await signedAt(now, { htu: 'not a url' }), { ...request(now), url: 'not a url' }, RULES), /htu/);
     await assert.rejects(verifyProof(await signedAt(now, { htu: 42 }), request(now), RULES), /htu/);
+  });
+
+  it('judges the proof\'s own exp and nbf at the request\'s time', async () => {
+    const now = 1_800_000_000;
+    await rejects(await signedAt(now, { exp: now - 10 }), now, /proof rejected/);
+    await rejects(await signedAt(now, { nbf: now + 60 }), now, /proof rejected/);
+    await verifyProof(await signedAt(now, { exp: now + 10 }), request(now), RULES);
   });
 
   it('accepts only the algorithms it is given', async () => {

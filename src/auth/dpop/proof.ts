@@ -56,11 +56,12 @@ export async function verifyProof(proof: string, request: ProofRequest, rules: P
   try {
     // Before any key import: a private key must be refused, not merely fail to import.
     const { jwk } = decodeProtectedHeader(proof);
-    if (typeof jwk === 'object' && PRIVATE_MEMBERS.some((member) => member in jwk)) throw new InvalidProofError('proof key has private members');
+    if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk ?? {}, member))) throw new InvalidProofError('proof key has private members');
     verified = await jwtVerify(proof, EmbeddedJWK, {
       typ: 'dpop+jwt',
       algorithms: [...rules.algorithms],
-      requiredClaims: ['iat', 'jti', 'htm', 'htu', 'ath'],
+      // The other claims are checked by value below, which refuses them missing too.
+      requiredClaims: ['iat'],
       currentDate: new Date(request.now * 1000),
     });
   } catch (error) {
@@ -85,9 +86,9 @@ export async function verifyProof(proof: string, request: ProofRequest, rules: P
   return { thumbprint: await calculateJwkThumbprint(jwk, 'sha256'), jti, nonce };
 }
 
-/** `ath`: base64url of the SHA-256 of the access token's ASCII bytes (RFC 9449 §4.2). */
+/** `ath`: base64url of the SHA-256 of the access token (RFC 9449 §4.2); tokens are ASCII (token68). */
 export function tokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+  return createHash('sha256').update(accessToken).digest('base64url');
 }
 
 /** Scheme, host and port normalised, query and fragment dropped (RFC 9449 §4.3 step 9); null if not a URL. */

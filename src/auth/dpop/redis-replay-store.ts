@@ -5,7 +5,9 @@ import { ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js
 /** A command that takes longer than this fails the request rather than holding it. */
 const COMMAND_TIMEOUT_MS = 1_000;
 /** Reconnection backoff, so a restarted Redis is picked up again within a second or so. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
+export function reconnectDelayMs(retries: number): number {
+  return Math.min(50 * 2 ** retries, 1_000);
+}
 const KEY_PREFIX = 'dpop:jti:';
 
 /**
@@ -23,7 +25,7 @@ export class RedisReplayStore implements ReplayStore {
       commandOptions: { timeout: COMMAND_TIMEOUT_MS },
       socket: {
         connectTimeout: COMMAND_TIMEOUT_MS,
-        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
+        reconnectStrategy: reconnectDelayMs,
       },
     });
     let healthy = true;

@@ -3,8 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { authFailureError, type AuthFailure, type AuthScheme, type ChallengeOptions } from '../../errors.js';
 import type { Principal } from '../principal.js';
 import type { NonceSource } from './nonce.js';
-import { InvalidProofError, verifyProof, type ProofRules } from './proof.js';
-import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js';
+import { verifyProof, type ProofRules } from './proof.js';
+import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
 
 export interface DpopSettings extends ProofRules {
   /** True refuses plain bearer tokens: every token must be DPoP-bound. */
@@ -78,23 +78,17 @@ export function createSenderConstraint(
       const proof = singleProofHeader(request.rawHeaders);
       const url = requestUrl(request, settings.publicUrl);
       if (proof === undefined || url === undefined) throw fail('invalid_dpop_proof', scheme);
-      let verified;
-      try {
-        verified = await verifyProof(proof, { method: request.method, url, accessToken: token, now: now() }, settings);
-      } catch (error) {
-        if (error instanceof InvalidProofError) throw fail('invalid_dpop_proof', scheme);
-        throw error;
-      }
+      // verifyProof rejects with InvalidProofError only.
+      const verified = await verifyProof(proof, { method: request.method, url, accessToken: token, now: now() }, settings).catch(() => {
+        throw fail('invalid_dpop_proof', scheme);
+      });
       if (verified.thumbprint !== principal.confirmation.jkt) throw fail('invalid_dpop_proof', scheme);
       if (nonces && !nonces.accepts(verified.nonce)) throw fail('use_dpop_nonce', scheme, nonces.current());
       const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
-      let first;
-      try {
-        first = await replayStore.claim(key, replayWindowS);
-      } catch (error) {
-        if (error instanceof ReplayStoreUnavailableError) throw fail('unavailable', scheme);
-        throw error;
-      }
+      // Fail closed: a proof whose use cannot be recorded is not accepted.
+      const first = await replayStore.claim(key, replayWindowS).catch(() => {
+        throw fail('unavailable', scheme);
+      });
       if (!first) throw fail('invalid_dpop_proof', scheme);
     },
   };
