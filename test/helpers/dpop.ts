@@ -8,6 +8,12 @@ export { createDpopKey, createProof, type DpopKey };
 
 export const ADMIN_QUERY = '{ adminMessage { text } }';
 
+/**
+ * The harness's 500 ms key-set timeout suits the identity-provider fault tests; these tests are
+ * about proofs, so on a loaded machine they wait for the first key-set fetch as a server would.
+ */
+export const PATIENT_KEY_SET = { JWKS_TIMEOUT_MS: '5000' } as const;
+
 /** A token bound to `key` (its `cnf.jkt`), granting the admin permission unless told otherwise. */
 export function boundToken(h: Harness, key: DpopKey, claims: JWTPayload = {}): Promise<string> {
   return h.token({ permissions: [ADMIN], cnf: { jkt: key.thumbprint }, ...claims });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { boundToken, createDpopKey, createProof, postGraphql, type DpopKey } from '../helpers/dpop.js';
+import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN } from '../helpers/harness.js';
 import { useHarness } from '../helpers/use-harness.js';
 
 const ADMIN_TEXT = { adminMessage: { text: 'This is an admin message.' } };
 
 describe('DPOP_REQUIRED=true', () => {
-  const h = useHarness({ DPOP_REQUIRED: 'true' });
+  const h = useHarness({ ...PATIENT_KEY_SET, DPOP_REQUIRED: 'true' });
 
   it('refuses a plain bearer token, offering only the DPoP challenge', async () => {
     const response = await postGraphql(h(), { token: await h().token({ permissions: [ADMIN] }), scheme: 'Bearer' });
@@ -26,7 +26,7 @@ describe('DPOP_REQUIRED=true', () => {
 });
 
 describe('DPOP_NONCE=true', () => {
-  const h = useHarness({ DPOP_NONCE: 'true' });
+  const h = useHarness({ ...PATIENT_KEY_SET, DPOP_NONCE: 'true' });
 
   it('asks for a nonce with use_dpop_nonce and DPoP-Nonce, then grants the proof that carries it', async () => {
     const key = await createDpopKey();
@@ -54,7 +54,7 @@ describe('DPOP_NONCE=true', () => {
 });
 
 describe('PUBLIC_URL', () => {
-  const h = useHarness({ PUBLIC_URL: 'https://api.example.com' });
+  const h = useHarness({ ...PATIENT_KEY_SET, PUBLIC_URL: 'https://api.example.com' });
 
   it('is the base of htu, whatever the Host header says', async () => {
     const key = await createDpopKey();
@@ -67,7 +67,7 @@ describe('PUBLIC_URL', () => {
 });
 
 describe('DPoP under load', () => {
-  const h = useHarness();
+  const h = useHarness(PATIENT_KEY_SET);
   let key: DpopKey;
   let token: string;
   const target = () => ({ method: 'POST', url: `${h().url}/graphql`, accessToken: token });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { buildApp, type App } from '../../src/http/app.js';
-import { boundToken, createDpopKey, createProof, postGraphql, type DpopKey } from '../helpers/dpop.js';
+import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -22,7 +22,7 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
   before(async () => {
     redis = await RedisServer.start();
     // Both replicas name one public URL, as they do behind a balancer, so one proof suits both.
-    h = await startHarness({ REDIS_URL: redis.url, PUBLIC_URL: 'https://api.example.com' });
+    h = await startHarness({ ...PATIENT_KEY_SET, REDIS_URL: redis.url, PUBLIC_URL: 'https://api.example.com' });
     const app = await buildApp({ config: h.config, logger: pino({ level: 'silent' }) });
     const server = createServer(app.handler).listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -97,7 +97,7 @@ describe('Redis down when the API starts', () => {
     const redis = await RedisServer.start();
     await redis.stop();
     const logs = captureLogs();
-    const h = await startHarness({ REDIS_URL: redis.url }, { logger: logs.logger });
+    const h = await startHarness({ ...PATIENT_KEY_SET, REDIS_URL: redis.url }, { logger: logs.logger });
     try {
       const key = await createDpopKey();
       const token = await boundToken(h, key);

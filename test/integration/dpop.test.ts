@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, exportJWK } from 'jose';
 import { b64url } from '../helpers/forge-token.js';
-import { boundToken, createDpopKey, createProof, forgeProof, postGraphql, type DpopKey, type DpopResponse, type ProofParts } from '../helpers/dpop.js';
+import { boundToken, createDpopKey, createProof, forgeProof, PATIENT_KEY_SET, postGraphql, type DpopKey, type DpopResponse, type ProofParts } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 
 const ALGS = 'algs="ES256 PS256 RS256 EdDSA"';
@@ -32,7 +32,7 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
   let token: string;
   let graphqlUrl: string;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness(PATIENT_KEY_SET);
     key = await createDpopKey();
     token = await boundToken(h, key);
     graphqlUrl = `${h.url}/graphql`;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { b64url } from '../helpers/forge-token.js';
-import { boundToken, createDpopKey, createProof, postGraphql, type DpopKey } from '../helpers/dpop.js';
+import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -17,7 +17,7 @@ describe('DPoP proofs (property-based)', () => {
   let key: DpopKey;
   let token: string;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness(PATIENT_KEY_SET);
     key = await createDpopKey();
     token = await boundToken(h, key);
   });
