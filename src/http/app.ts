@@ -12,6 +12,7 @@ import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
+import { authChallenge } from '../errors.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { leanPipelinePlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin } from '../graphql/logging-plugin.js';
@@ -99,7 +100,8 @@ export async function buildApp({
   app.use(securityHeaders());
   app.use(healthRoutes(verifier.keySet));
   const readOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
-  app.use('/api/messages', restRouter({ schema, buildContext, cors: readOnlyCors }));
+  const missingTokenChallenge = authChallenge({ scheme: 'bearer', dpopAlgorithms: config.dpop.algorithms, bearerAccepted: !config.dpop.required });
+  app.use('/api/messages', restRouter({ schema, buildContext, cors: readOnlyCors, missingTokenChallenge }));
   // `all`, not `use`: only `/graphql` itself is the endpoint, `/graphql/anything` is a 404.
   app.all(
     '/graphql',

@@ -20,6 +20,8 @@ export interface RestOptions {
   buildContext: ContextBuilder;
   /** The CORS policy of these routes, for their preflights and every answer; other paths get none. */
   cors: RequestHandler;
+  /** The challenge that asks an anonymous request for a token; the Bearer one unless told otherwise. */
+  missingTokenChallenge?: string;
 }
 
 /**
@@ -27,13 +29,13 @@ export interface RestOptions {
  * the error code into the status, so no access rule is written twice. The queries are parsed and
  * validated once, here, and a query the schema no longer answers stops the app from starting.
  */
-export function restRouter({ schema, buildContext, cors }: RestOptions): express.Router {
+export function restRouter({ schema, buildContext, cors, missingTokenChallenge = BearerChallenge.MISSING }: RestOptions): express.Router {
   const router = express.Router();
   for (const [path, query] of Object.entries(queries)) {
     router
       .route(path)
       .all(cors)
-      .get(runQuery(schema, parseAndValidate(schema, query), buildContext))
+      .get(runQuery(schema, parseAndValidate(schema, query), buildContext, missingTokenChallenge))
       .all(methodNotAllowed(['GET', 'HEAD']));
   }
   return router;
@@ -46,7 +48,7 @@ function parseAndValidate(schema: GraphQLSchema, query: string): DocumentNode {
   return document;
 }
 
-function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: ContextBuilder): RequestHandler {
+function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: ContextBuilder, missingTokenChallenge: string): RequestHandler {
   return async (req, res) => {
     let contextValue: RequestContext;
     try {
@@ -56,14 +58,14 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
     } catch (error) {
       // The context builder rejects bad credentials with a GraphQLError; anything else is a fault.
       if (!(error instanceof GraphQLError)) throw error;
-      return sendGraphQLError(res, error);
+      return sendGraphQLError(res, error, missingTokenChallenge);
     }
     const result = await execute({ schema, document, contextValue });
     const error = result.errors?.[0];
     if (!error) return void res.json(result.data?.['message']);
     // A resolver that failed by accident goes to the error handler, which logs it and answers 500.
     if (errorCodeOf(error) === ErrorCode.INTERNAL_SERVER_ERROR) throw error.originalError ?? error;
-    return sendGraphQLError(res, error);
+    return sendGraphQLError(res, error, missingTokenChallenge);
   };
 }
 
@@ -72,10 +74,10 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
  * failure brings its own headers (the bearer challenge, `retry-after`); a field denied to an
  * anonymous request gets the challenge that asks for a token.
  */
-function sendGraphQLError(res: Response, error: GraphQLError): void {
+function sendGraphQLError(res: Response, error: GraphQLError, missingTokenChallenge: string): void {
   const code = errorCodeOf(error);
   const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
   if (headers) for (const [name, value] of headers) res.setHeader(name, value);
-  else if (code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', BearerChallenge.MISSING);
+  else if (code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', missingTokenChallenge);
   sendError(res, code, error.message);
 }

@@ -16,6 +16,12 @@ describe('DPOP_REQUIRED=true', () => {
     assert.equal(response.headers.get('www-authenticate'), 'DPoP algs="ES256 PS256 RS256 EdDSA", error="invalid_token"');
   });
 
+  it('asks an anonymous REST request for a DPoP token only', async () => {
+    const response = await fetch(`${h().url}/api/messages/protected`);
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('www-authenticate'), 'DPoP algs="ES256 PS256 RS256 EdDSA"');
+  });
+
   it('still grants a bound token with its proof', async () => {
     const key = await createDpopKey();
     const token = await boundToken(h(), key);

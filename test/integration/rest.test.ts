@@ -13,7 +13,7 @@ const FIELD = { public: 'publicMessage', protected: 'protectedMessage', admin: '
 type Route = keyof typeof FIELD;
 const ROUTES = Object.keys(FIELD) as Route[];
 
-const MISSING = 'Bearer realm="api"';
+const MISSING = 'Bearer realm="api", DPoP algs="ES256 PS256 RS256 EdDSA"';
 const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token", DPoP algs="ES256 PS256 RS256 EdDSA"';
 
 describe('the seed REST API, mirrored over real HTTP with real tokens', () => {
