@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { createClient } from 'redis';
 import { buildApp, type App } from '../../src/http/app.js';
 import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
@@ -51,6 +52,21 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
       const shared = await proof();
       const responses = await Promise.all([sendTo(h.url, shared), sendTo(second.url, shared)]);
       assert.deepEqual(responses.map((r) => r.status).sort(), [200, 401]);
+    }
+  });
+
+  it('records each proof under a dpop:jti: key that expires with the iat window', async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      assert.deepEqual((await client.keys('*')).filter((name) => !name.startsWith('dpop:jti:')), []);
+      const [name] = await client.keys('dpop:jti:*');
+      assert.ok(name);
+      assert.equal(await client.get(name), '1');
+      const ttl = await client.ttl(name);
+      assert.ok(ttl > 0 && ttl <= 330, `TTL ${ttl}`);
+    } finally {
+      client.destroy();
     }
   });
 
@@ -113,7 +129,16 @@ describe('Redis down when the API starts', () => {
       assert.equal(status, 200);
       const messages = logs.lines.map((line) => line['msg']).filter((msg) => /Redis/.test(String(msg)));
       assert.deepEqual(messages, ['DPoP replay store (Redis) unreachable', 'DPoP replay store (Redis) reachable again']);
-      assert.equal(logs.lines.find((line) => line['msg'] === 'DPoP replay store (Redis) unreachable')?.['level'], 50);
+      const outage = logs.lines.find((line) => line['msg'] === 'DPoP replay store (Redis) unreachable');
+      assert.equal(outage?.['level'], 50);
+      assert.ok(outage?.['err'], 'the cause is logged');
+
+      // A second outage is logged again, once the first has ended.
+      await redis.stop();
+      assert.equal(await send(), 503);
+      const outages = () => logs.lines.filter((line) => line['msg'] === 'DPoP replay store (Redis) unreachable').length;
+      for (const started = Date.now(); outages() < 2 && Date.now() - started < 10_000; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(outages(), 2);
     } finally {
       await h.close();
       await redis.stop();

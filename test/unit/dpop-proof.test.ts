@@ -17,6 +17,9 @@ describe('verifyProof', async () => {
     assert.rejects(verifyProof(proof, request(now), RULES), (error: unknown) => {
       assert.ok(error instanceof InvalidProofError);
       assert.equal(error.code, 'ERR_INVALID_DPOP_PROOF');
+      assert.equal(error.name, 'InvalidProofError');
+      // A refusal by jose keeps jose's error, for the log.
+      assert.equal(error.cause !== undefined, error.message.startsWith('proof rejected'));
       assert.match(error.message, reason);
       return true;
     });
@@ -56,6 +59,15 @@ describe('verifyProof', async () => {
     await rejects(await signedAt(now, { jti: 'j'.repeat(257) }), now, /jti/);
     await rejects(await signedAt(now, { jti: '' }), now, /jti/);
     await rejects(await signedAt(now, { jti: 12 }), now, /jti/);
+  });
+
+  it('names the claim that does not match: htm, htu or ath', async () => {
+    const now = 1_800_000_000;
+    await rejects(await signedAt(now, { htm: 'GET' }), now, /^htm does not match the request method$/);
+    await rejects(await signedAt(now, { htu: 'https://api.example.com/other' }), now, /^htu does not match the request URL$/);
+    await rejects(await signedAt(now, { ath: 'x' }), now, /^ath does not match the access token$/);
+    await rejects(await signedAt(now, { jti: '' }), now, /^bad jti$/);
+    await rejects('', now, /^proof rejected/);
   });
 
   it('refuses a nonce that is not a string', async () => {

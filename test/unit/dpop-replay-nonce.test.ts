@@ -31,6 +31,7 @@ describe('MemoryReplayStore', () => {
     const store = new MemoryReplayStore({ maxEntries: 2, now: () => now });
     await store.claim('a', 10);
     await store.claim('b', 10);
+    await assert.rejects(store.claim('c', 10), { name: 'ReplayStoreUnavailableError', code: 'ERR_REPLAY_STORE_UNAVAILABLE', message: 'replay store full' });
     await assert.rejects(store.claim('c', 10), ReplayStoreUnavailableError);
     assert.equal(await store.claim('a', 10), false);
     now = 10_000;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
+import { NonceSource } from '../../src/auth/dpop/nonce.js';
 import { reconnectDelayMs } from '../../src/auth/dpop/redis-replay-store.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from '../../src/auth/dpop/replay-store.js';
 import { createSenderConstraint, DPOP_DEFAULTS, type ProofCarrier } from '../../src/auth/dpop/sender-constraint.js';
@@ -94,6 +95,28 @@ describe('createSenderConstraint', async () => {
     const bearer = await failure(required.check(await carrier(), { scheme: 'bearer', token: TOKEN }, { ...principal(undefined), confirmation: undefined }));
     assert.deepEqual(bearer, { status: 401, challenge: 'DPoP algs="ES256 PS256 RS256 EdDSA", error="invalid_token"', nonce: undefined });
     assert.deepEqual(required.challenge('dpop'), { scheme: 'dpop', dpopAlgorithms: DPOP_DEFAULTS.algorithms, bearerAccepted: false });
+  });
+});
+
+describe('createSenderConstraint with server nonces', async () => {
+  const key = await createDpopKey();
+  const request = async (nonce?: string): Promise<ProofCarrier> => ({
+    method: 'GET',
+    url: '/api/messages/admin',
+    headers: { host: 'api.test' },
+    rawHeaders: ['DPoP', await createProof(key, { method: 'GET', url: 'http://api.test/api/messages/admin', accessToken: TOKEN, ...(nonce ? { nonce } : {}) })],
+  });
+
+  it('asks for the current nonce, with use_dpop_nonce, and accepts it', async () => {
+    const nonces = new NonceSource();
+    const check = createSenderConstraint(DPOP_DEFAULTS, { nonces });
+    const asked = await failure(check.check(await request(), { scheme: 'dpop', token: TOKEN }, principal(key.thumbprint)));
+    assert.deepEqual(asked, {
+      status: 401,
+      challenge: 'Bearer realm="api", DPoP algs="ES256 PS256 RS256 EdDSA", error="use_dpop_nonce"',
+      nonce: nonces.current(),
+    });
+    await check.check(await request(nonces.current()), { scheme: 'dpop', token: TOKEN }, principal(key.thumbprint));
   });
 });
 

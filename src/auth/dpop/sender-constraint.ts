@@ -75,11 +75,9 @@ export function createSenderConstraint(
         return;
       }
       if (principal.confirmation === undefined) throw fail('invalid_token', scheme);
-      const proof = singleProofHeader(request.rawHeaders);
-      const url = requestUrl(request, settings.publicUrl);
-      if (proof === undefined || url === undefined) throw fail('invalid_dpop_proof', scheme);
-      // verifyProof rejects with InvalidProofError only.
-      const verified = await verifyProof(proof, { method: request.method, url, accessToken: token, now: now() }, settings).catch(() => {
+      const target = { method: request.method, url: requestUrl(request, settings.publicUrl), accessToken: token, now: now() };
+      // verifyProof rejects with InvalidProofError only, an empty proof or URL included.
+      const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch(() => {
         throw fail('invalid_dpop_proof', scheme);
       });
       if (verified.thumbprint !== principal.confirmation.jkt) throw fail('invalid_dpop_proof', scheme);
@@ -94,15 +92,15 @@ export function createSenderConstraint(
   };
 }
 
-/** The value of the one `DPoP` header; undefined when there is none or more than one (RFC 9449 §4.3 step 1). */
-function singleProofHeader(rawHeaders: readonly string[]): string | undefined {
+/** The value of the one `DPoP` header; empty, so refused, when there is none or more than one (RFC 9449 §4.3 step 1). */
+function singleProofHeader(rawHeaders: readonly string[]): string {
   const valueIndexes = rawHeaders.flatMap((name, i) => (i % 2 === 0 && name.toLowerCase() === 'dpop' ? [i + 1] : []));
-  return valueIndexes.length === 1 ? rawHeaders[valueIndexes[0]!] : undefined;
+  return valueIndexes.length === 1 ? rawHeaders[valueIndexes[0]!]! : '';
 }
 
-/** The URL the proof's `htu` must name; undefined without a public URL or a `Host` to build it from. */
-function requestUrl({ url, headers }: ProofCarrier, publicUrl: string | undefined): string | undefined {
+/** The URL the proof's `htu` must name; empty, so matching no `htu`, without a public URL or a `Host`. */
+function requestUrl({ url, headers }: ProofCarrier, publicUrl: string | undefined): string {
   const path = url.split('?')[0]!;
   if (publicUrl !== undefined) return `${publicUrl}${path}`;
-  return headers.host ? `http://${headers.host}${path}` : undefined;
+  return headers.host ? `http://${headers.host}${path}` : '';
 }
