@@ -8,6 +8,8 @@ import { createClient } from 'redis';
 import { buildApp, type App } from '../../src/http/app.js';
 import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import { RedisReplayStore } from '../../src/auth/dpop/redis-replay-store.js';
+import { ReplayStoreUnavailableError } from '../../src/auth/dpop/replay-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
@@ -105,6 +107,34 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
     const again = await proof();
     assert.equal((await sendTo(h.url, again)).status, 200);
     assert.equal((await sendTo(second.url, again)).status, 401);
+  });
+});
+
+describe('RedisReplayStore', () => {
+  it('logs nothing while Redis is up, and rejects with its cause when Redis is down', async () => {
+    const redis = await RedisServer.start();
+    const logs = captureLogs();
+    const store = new RedisReplayStore(new URL(redis.url), logs.logger);
+    try {
+      let first = false;
+      for (const started = Date.now(); !first && Date.now() - started < 10_000; ) {
+        first = await store.claim('k', 5).catch(() => false);
+        if (!first) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(first, true);
+      assert.equal(await store.claim('k', 5), false);
+      assert.deepEqual(logs.lines, []);
+      await redis.stop();
+      await assert.rejects(store.claim('other', 5), (error: unknown) => {
+        assert.ok(error instanceof ReplayStoreUnavailableError);
+        assert.equal(error.message, 'Redis did not answer');
+        assert.ok(error.cause);
+        return true;
+      });
+    } finally {
+      await store.close();
+      await redis.stop();
+    }
   });
 });
 

@@ -88,6 +88,8 @@ describe('verifyProof', async () => {
     await assert.rejects(verifyProof(proof, { ...request(now), url: 'not a url' }, RULES), /htu/);
     await assert.rejects(verifyProof(await signedAt(now, { htu: 'not a url' }), { ...request(now), url: 'not a url' }, RULES), /htu/);
     await assert.rejects(verifyProof(await signedAt(now, { htu: 42 }), request(now), RULES), /htu/);
+    // `new URL` would read a one-element array as its element.
+    await assert.rejects(verifyProof(await signedAt(now, { htu: [URL_] }), request(now), RULES), /htu/);
   });
 
   it('judges the proof\'s own exp and nbf at the request\'s time', async () => {

@@ -61,6 +61,15 @@ describe('NonceSource', () => {
     assert.equal(nonces.accepts(first), false);
   });
 
+  it('reads the system clock, in seconds, by default', () => {
+    const key = Buffer.alloc(32, 3);
+    const period = (seconds: number) => new NonceSource({ key, now: () => seconds }).current();
+    const byDefault = new NonceSource({ key }).current();
+    const now = Date.now() / 1000;
+    assert.ok([period(now), period(now - NONCE_PERIOD_S)].includes(byDefault));
+    assert.notEqual(byDefault, period(Number.NaN));
+  });
+
   it('refuses a missing, altered or foreign nonce', () => {
     const now = () => 5_000;
     const nonces = new NonceSource({ now, key: Buffer.alloc(32, 1) });

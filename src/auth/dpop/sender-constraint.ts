@@ -62,8 +62,7 @@ export function createSenderConstraint(
     dpopAlgorithms: settings.algorithms,
     bearerAccepted: !settings.required,
   });
-  const fail = (failure: AuthFailure, scheme: AuthScheme, nonce?: string) =>
-    authFailureError(failure, nonce === undefined ? challenge(scheme) : { ...challenge(scheme), nonce });
+  const fail = (failure: AuthFailure, scheme: AuthScheme, nonce?: string) => authFailureError(failure, { ...challenge(scheme), nonce });
   // A proof stays acceptable from `maxAheadS` before its `iat` to `maxAgeS` after it.
   const replayWindowS = settings.maxAgeS + settings.maxAheadS;
 
