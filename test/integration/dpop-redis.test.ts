@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createClient } from 'redis';
+import { RedisReplayStore } from '../../src/auth/dpop/redis-replay-store.js';
+import { ReplayStoreUnavailableError } from '../../src/auth/dpop/replay-store.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
-import { RedisReplayStore } from '../../src/auth/dpop/redis-replay-store.js';
-import { ReplayStoreUnavailableError } from '../../src/auth/dpop/replay-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
