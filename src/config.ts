@@ -3,6 +3,8 @@
  * validated once at start-up: a bad value stops the server with one line naming the variable.
  */
 import { fileURLToPath } from 'node:url';
+import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
+import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
 import type { KeySetTimings } from './auth/key-set.js';
 
 /** Where access tokens come from and whom they must be meant for. */
@@ -50,6 +52,12 @@ export interface Config {
   unauthorizedMode: 'filter' | 'reject';
   /** WebSocket connections one process holds at most; more are refused at the handshake. */
   subscriptionMaxConnections: number;
+  /** The origin clients reach the API at, e.g. behind a proxy; DPoP proofs name it in `htu`. */
+  publicUrl: string | undefined;
+  /** DPoP (RFC 9449): proof rules, `DPOP_REQUIRED` and `DPOP_NONCE`. */
+  dpop: DpopSettings & { nonce: boolean };
+  /** Where DPoP proofs are remembered across replicas; unset keeps them in this process's memory. */
+  redisUrl: URL | undefined;
 }
 
 export type PermissionsClaim = 'permissions' | 'scope';
@@ -103,6 +111,7 @@ export function loadConfig(env: Env): Config {
   const mode = oneOf<Mode>(env, 'NODE_ENV', ['production', 'development', 'test'], 'development');
   const production = mode === 'production';
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 300_000);
+  const publicUrl = nonEmpty(env, 'PUBLIC_URL') === undefined ? undefined : origin(env, 'PUBLIC_URL', '');
   return {
     mode,
     production,
@@ -126,6 +135,16 @@ export function loadConfig(env: Env): Config {
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
     unauthorizedMode: oneOf(env, 'AUTHZ_UNAUTHORIZED_MODE', ['filter', 'reject'], 'filter'),
     subscriptionMaxConnections: integer(env, 'SUBSCRIPTION_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+    publicUrl,
+    dpop: {
+      algorithms: list(env, 'DPOP_ALGS', ASYMMETRIC_ALGORITHMS, DPOP_DEFAULTS.algorithms),
+      maxAgeS: integer(env, 'DPOP_IAT_MAX_AGE_S', DPOP_DEFAULTS.maxAgeS, 1, 3_600),
+      maxAheadS: integer(env, 'DPOP_IAT_MAX_AHEAD_S', DPOP_DEFAULTS.maxAheadS, 0, 300),
+      required: boolean(env, 'DPOP_REQUIRED', DPOP_DEFAULTS.required),
+      nonce: boolean(env, 'DPOP_NONCE', false),
+      publicUrl,
+    },
+    redisUrl: redisUrl(env),
   };
 }
 
@@ -140,6 +159,25 @@ function keySetTimings(env: Env): KeySetTimings {
     staleMaxMs,
     retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, 0, 60_000),
   };
+}
+
+function list(env: Env, name: string, allowed: readonly string[], fallback: readonly string[]): string[] {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return [...fallback];
+  const items = value.split(',').map((item) => item.trim());
+  const unknown = items.find((item) => !allowed.includes(item));
+  if (unknown !== undefined) throw new ConfigError(name, `must list some of ${allowed.join(', ')}, got "${unknown}"`);
+  return items;
+}
+
+function redisUrl(env: Env): URL | undefined {
+  const value = nonEmpty(env, 'REDIS_URL');
+  if (value === undefined) return undefined;
+  const url = parseUrl('REDIS_URL', value);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL, got "${url.protocol}"`);
+  }
+  return url;
 }
 
 function issuer(env: Env, production: boolean): Config['issuer'] {

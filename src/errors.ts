@@ -53,25 +53,56 @@ export const BearerChallenge = {
  * Why authentication failed before any resolver ran; decides status, message and challenge.
  * `bad_request`: credentials sent more than once or in the URL, answered 400 as RFC 6750 §3.1 asks.
  */
-export type AuthFailure = 'invalid_token' | 'invalid_request' | 'bad_request' | 'unavailable';
+export type AuthFailure = 'invalid_token' | 'invalid_request' | 'bad_request' | 'unavailable' | 'invalid_dpop_proof' | 'use_dpop_nonce';
 
-const authFailures: Readonly<Record<AuthFailure, { code: ErrorCode; message: string; challenge?: string }>> = {
-  invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_TOKEN },
-  invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_REQUEST },
-  bad_request: { code: ErrorCode.BAD_REQUEST, message: ErrorMessage.BAD_CREDENTIALS, challenge: BearerChallenge.INVALID_REQUEST },
+/** How the access token was presented: `Authorization: Bearer` or `Authorization: DPoP` (RFC 9449 §7.1). */
+export type AuthScheme = 'bearer' | 'dpop';
+
+/** What the challenges of a failed request say, once DPoP is accepted (RFC 9449 §7.1). */
+export interface ChallengeOptions {
+  /** The scheme the request used; the challenge of that scheme carries the error. */
+  scheme: AuthScheme;
+  /** The proof algorithms accepted, advertised in the DPoP challenge's `algs`. */
+  dpopAlgorithms: readonly string[];
+  /** False under `DPOP_REQUIRED`: no Bearer challenge is offered, and a Bearer request's error goes on the DPoP one. */
+  bearerAccepted: boolean;
+  /** With `use_dpop_nonce`: the nonce to use, sent as `DPoP-Nonce` (RFC 9449 §9). */
+  nonce?: string;
+}
+
+/** Each failure's status code, message, and the `error` its challenge carries (RFC 6750 §3.1, RFC 9449 §7.1). */
+const authFailures: Readonly<Record<AuthFailure, { code: ErrorCode; message: string; error?: string; challenge?: string }>> = {
+  invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_token', challenge: BearerChallenge.INVALID_TOKEN },
+  invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_request', challenge: BearerChallenge.INVALID_REQUEST },
+  bad_request: { code: ErrorCode.BAD_REQUEST, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_request', challenge: BearerChallenge.INVALID_REQUEST },
   unavailable: { code: ErrorCode.AUTH_UNAVAILABLE, message: ErrorMessage.UNABLE_TO_VERIFY },
+  // RFC 9449 §7.1 and §9 answer both with 401, like a bad token: the client fixes its own request.
+  invalid_dpop_proof: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_dpop_proof', challenge: 'DPoP error="invalid_dpop_proof"' },
+  use_dpop_nonce: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'use_dpop_nonce', challenge: 'DPoP error="use_dpop_nonce"' },
 };
 
 /**
  * A request-level authentication error. Apollo Server honours `extensions.http`, so throwing this
  * from the context function rejects the whole request with its status and challenge, and no data.
  */
-export function authFailureError(failure: AuthFailure): GraphQLError {
-  const { code, message, challenge } = authFailures[failure];
+export function authFailureError(failure: AuthFailure, challengeOptions?: ChallengeOptions): GraphQLError {
+  const { code, message, error, challenge } = authFailures[failure];
   const headers = new HeaderMap();
-  if (challenge) headers.set('www-authenticate', challenge);
+  if (challenge) headers.set('www-authenticate', challengeOptions ? authChallenge(challengeOptions, error) : challenge);
+  if (challengeOptions?.nonce !== undefined) headers.set('dpop-nonce', challengeOptions.nonce);
   if (failure === 'unavailable') headers.set('retry-after', '5');
   return new GraphQLError(message, { extensions: { code, http: { status: httpStatusOf[code], headers } } });
+}
+
+/**
+ * The `WWW-Authenticate` value once DPoP is accepted: a Bearer challenge while Bearer is accepted,
+ * then a DPoP challenge with its `algs`; the `error`, if any, on the scheme the request used.
+ */
+export function authChallenge(options: ChallengeOptions, error?: string): string {
+  const onBearer = options.scheme === 'bearer' && options.bearerAccepted;
+  const errorParam = (here: boolean) => (error && here ? `, error="${error}"` : '');
+  const dpop = `DPoP algs="${options.dpopAlgorithms.join(' ')}"${errorParam(!onBearer)}`;
+  return options.bearerAccepted ? `Bearer realm="api"${errorParam(onBearer)}, ${dpop}` : dpop;
 }
 
 /**

@@ -1,6 +1,9 @@
 // An example browser client of the Hello World API: plain JavaScript, no build step, no library.
 // It calls the API the way the Auth0 "Hello World" samples do: `fetch` with a JSON content type
-// and a bearer token, and it shows each result, or the error's message, as JSON.
+// and a bearer token, or with "Use DPoP" a DPoP-bound token and a fresh proof per request, and it
+// shows each result, or the error's message, as JSON.
+
+import { createDpopKey, createProof } from './dpop.js';
 
 const ADMIN_PERMISSION = 'read:admin-messages';
 
@@ -16,6 +19,12 @@ const calls = [
 const apiUrlField = document.querySelector('#api-url');
 const tokenField = document.querySelector('#token');
 const notice = document.querySelector('#notice');
+const useDpopField = document.querySelector('#use-dpop');
+const dpopStatus = document.querySelector('#dpop-status');
+
+/** This page's DPoP key, made once per visit; its private half never leaves WebCrypto. */
+const dpopKey = createDpopKey();
+const useDpop = () => useDpopField.checked;
 
 /** The API server: `?api=` when given, else where the samples expect it. */
 apiUrlField.value = new URLSearchParams(location.search).get('api') ?? 'http://localhost:6060';
@@ -24,24 +33,35 @@ const apiUrl = () => apiUrlField.value.replace(/\/+$/, '');
 /** The token as typed or pasted, tolerating a leading `Bearer `. */
 const token = () => tokenField.value.trim().replace(/^Bearer\s+/i, '');
 
-function headers() {
-  return { 'content-type': 'application/json', ...(token() ? { authorization: `Bearer ${token()}` } : {}) };
+/**
+ * Sends a request with the token, as Bearer or, with "Use DPoP", as DPoP with its proof. When the
+ * API asks for a server nonce (`use_dpop_nonce`), it is sent once more with a proof carrying it.
+ */
+async function send(url, { method = 'GET', body } = {}, nonce = undefined) {
+  const headers = { 'content-type': 'application/json' };
+  if (token() && useDpop()) {
+    headers.authorization = `DPoP ${token()}`;
+    headers.dpop = await createProof(await dpopKey, { method, url, accessToken: token(), nonce });
+  } else if (token()) {
+    headers.authorization = `Bearer ${token()}`;
+  }
+  const response = await fetch(url, { method, headers, body });
+  const retryNonce = response.headers.get('dpop-nonce');
+  const askedForNonce = /error="use_dpop_nonce"/.test(response.headers.get('www-authenticate') ?? '');
+  if (askedForNonce && retryNonce && nonce === undefined) return send(url, { method, body }, retryNonce);
+  return response;
 }
 
 /** A REST call: its body is the result on success, and carries the message on failure. */
 async function callRest(path) {
-  const response = await fetch(`${apiUrl()}${path}`, { headers: headers() });
+  const response = await send(`${apiUrl()}${path}`);
   const body = await response.json();
   return { ok: response.ok, status: response.status, shown: response.ok ? body : { message: body.message } };
 }
 
 /** A GraphQL query: a denied field comes back as an error with a code, next to `data`. */
 async function callGraphQL(field) {
-  const response = await fetch(`${apiUrl()}/graphql`, {
-    method: 'POST',
-    headers: headers(),
-    body: JSON.stringify({ query: `{ ${field} { text } }` }),
-  });
+  const response = await send(`${apiUrl()}/graphql`, { method: 'POST', body: JSON.stringify({ query: `{ ${field} { text } }` }) });
   const body = await response.json();
   const error = body.errors?.[0];
   if (error) return { ok: false, status: response.status, shown: { message: error.message, code: error.extensions?.code } };
@@ -88,12 +108,15 @@ async function callAll() {
  */
 async function fillDevelopmentToken(permissions, { onlyIfEmpty = false } = {}) {
   try {
-    const response = await fetch(`${apiUrl()}/dev/token?permissions=${encodeURIComponent(permissions.join(','))}`);
+    // With DPoP, the token is bound to this page's key by its thumbprint.
+    const jkt = useDpop() ? `&jkt=${(await dpopKey).thumbprint}` : '';
+    const response = await fetch(`${apiUrl()}/dev/token?permissions=${encodeURIComponent(permissions.join(','))}${jkt}`);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const { access_token: accessToken } = await response.json();
     if (onlyIfEmpty && token()) return;
     tokenField.value = accessToken;
-    notice.textContent = `Development token from the embedded issuer, ${permissions.length ? `with ${permissions.join(', ')}` : 'without permissions'}.`;
+    const kind = useDpop() ? 'DPoP-bound development token' : 'Development token';
+    notice.textContent = `${kind} from the embedded issuer, ${permissions.length ? `with ${permissions.join(', ')}` : 'without permissions'}.`;
   } catch {
     if (!onlyIfEmpty) notice.textContent = `No development issuer at ${apiUrl()}: paste an access token instead.`;
   }
@@ -106,4 +129,11 @@ document.querySelector('#settings').addEventListener('submit', (event) => {
 });
 document.querySelector('#dev-token-admin').addEventListener('click', () => fillDevelopmentToken([ADMIN_PERMISSION]));
 document.querySelector('#dev-token-user').addEventListener('click', () => fillDevelopmentToken([]));
+useDpopField.addEventListener('change', async () => {
+  const { privateKey, thumbprint } = await dpopKey;
+  dpopStatus.dataset.jkt = thumbprint;
+  dpopStatus.textContent = useDpop()
+    ? `DPoP key: ES256, private key extractable: ${privateKey.extractable}, thumbprint ${thumbprint}. Tokens must be bound to it.`
+    : '';
+});
 fillDevelopmentToken([ADMIN_PERMISSION], { onlyIfEmpty: true });

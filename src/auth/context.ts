@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { authFailureError, type AuthFailure } from '../errors.js';
+import { authFailureError, type AuthFailure, type ChallengeOptions } from '../errors.js';
 import { parseBearer } from './bearer.js';
 import { credentialsProblemOf } from './credentials-placement.js';
+import { createSenderConstraint, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
 import { InvalidTokenError, type Verifier } from './verifier.js';
@@ -33,7 +34,7 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
  * with its HTTP status), so no resolver runs. Each rejection is logged at `info` with its reason,
  * never with the token, so that a misconfigured issuer or audience shows in the log.
  */
-export function createContextBuilder(verifier: Verifier): ContextBuilder {
+export function createContextBuilder(verifier: Verifier, senderConstraint: SenderConstraint = createSenderConstraint()): ContextBuilder {
   return async (request) => {
     const { log } = request;
     const problem = credentialsProblemOf(request);
@@ -43,20 +44,25 @@ export function createContextBuilder(verifier: Verifier): ContextBuilder {
       case 'absent':
         return { principal: null, log };
       case 'malformed':
-        return reject(log, 'invalid_request', 'malformed bearer credentials');
-      case 'token':
+        return reject(log, 'invalid_request', 'malformed bearer credentials', senderConstraint.challenge('bearer'));
+      case 'token': {
+        let principal: Principal;
         try {
-          return { principal: await verifier.verify(bearer.token), log };
+          principal = await verifier.verify(bearer.token);
         } catch (error) {
-          return reject(log, failureOf(error), (error as Error).message);
+          return reject(log, failureOf(error), (error as Error).message, senderConstraint.challenge(bearer.scheme));
         }
+        // After the cache, so that no cached principal skips its proof or its binding.
+        await senderConstraint.check(request, bearer, principal);
+        return { principal, log };
+      }
     }
   };
 }
 
-function reject(log: Logger, failure: AuthFailure, reason: string): never {
+function reject(log: Logger, failure: AuthFailure, reason: string, challenge?: ChallengeOptions): never {
   log.info({ failure, reason }, 'credentials rejected');
-  throw authFailureError(failure);
+  throw authFailureError(failure, challenge);
 }
 
 function failureOf(error: unknown): AuthFailure {

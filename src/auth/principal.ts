@@ -10,6 +10,12 @@ export interface Principal {
   /** Seconds since the epoch; a cached principal is only reused within these bounds. */
   readonly expiresAt: number;
   readonly notBefore: number | undefined;
+  /**
+   * The token's `cnf` claim (RFC 7800), kept with the principal so that a cached one still carries
+   * it. Present means sender-constrained; `jkt` is the DPoP key's thumbprint (RFC 9449 §6.1), and a
+   * `cnf` without one binds the token to something no request here can prove.
+   */
+  readonly confirmation?: { readonly jkt: string | undefined } | undefined;
 }
 
 const NO_PERMISSIONS: ReadonlySet<string> = new Set();
@@ -37,5 +43,12 @@ export function principalFrom(claims: JWTPayload, claim: PermissionsClaim = DEFA
     // `exp` is a required claim, so verification guarantees it is a number.
     expiresAt: claims.exp!,
     notBefore: claims.nbf,
+    confirmation: confirmationOf(claims['cnf']),
   };
+}
+
+function confirmationOf(cnf: unknown): Principal['confirmation'] {
+  if (cnf === undefined) return undefined;
+  const jkt = (cnf as { jkt?: unknown } | null)?.jkt;
+  return { jkt: typeof jkt === 'string' ? jkt : undefined };
 }

@@ -1,8 +1,11 @@
 import { OAuth2Server } from 'oauth2-mock-server';
 import type { IssuerConfig, PermissionsClaim } from '../config.js';
 
-/** Mints tokens that the API accepts; only ever present in embedded development mode. */
-export type TokenMinter = (permissions: readonly string[]) => Promise<{ accessToken: string; expiresIn: number }>;
+/**
+ * Mints tokens that the API accepts; only ever present in embedded development mode. With `jkt`,
+ * the token is DPoP-bound to the key of that thumbprint (`cnf.jkt`, RFC 9449 §6.1).
+ */
+export type TokenMinter = (permissions: readonly string[], jkt?: string) => Promise<{ accessToken: string; expiresIn: number }>;
 
 export interface DevIssuer {
   issuer: IssuerConfig;
@@ -30,7 +33,7 @@ export async function startDevIssuer(audience: string, permissionsClaim: Permiss
   server.issuer.url = issuer;
   return {
     issuer: { issuer, jwksUri: new URL('.well-known/jwks.json', issuer), audience },
-    mintToken: async (permissions) => ({
+    mintToken: async (permissions, jkt) => ({
       expiresIn: TOKEN_LIFETIME_S,
       accessToken: await server.issuer.buildToken({
         expiresIn: TOKEN_LIFETIME_S,
@@ -39,6 +42,7 @@ export async function startDevIssuer(audience: string, permissionsClaim: Permiss
           payload['aud'] = audience;
           if (permissionsClaim === 'scope') payload['scope'] = permissions.join(' ');
           else payload['permissions'] = [...permissions];
+          if (jkt !== undefined) payload['cnf'] = { jkt };
         },
       }),
     }),

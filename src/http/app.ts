@@ -7,9 +7,13 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
 import { discoverIssuer } from '../auth/discovery.js';
+import { NonceSource } from '../auth/dpop/nonce.js';
+import { createReplayStore } from '../auth/dpop/create-replay-store.js';
+import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
+import { authChallenge } from '../errors.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
@@ -64,7 +68,11 @@ export async function buildApp({
   });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
-  const buildContext = createContextBuilder(verifier);
+  const replayStore = createReplayStore(config, logger);
+  const buildContext = createContextBuilder(verifier, createSenderConstraint(config.dpop, {
+    replayStore,
+    ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
+  }));
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
   let subscriptions: Subscriptions | undefined;
@@ -97,9 +105,10 @@ export async function buildApp({
   await apollo.start();
 
   const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
+  const missingTokenChallenge = authChallenge({ scheme: 'bearer', dpopAlgorithms: config.dpop.algorithms, bearerAccepted: !config.dpop.required });
   // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
   const hotRoutes = new Map([
-    ...restRoutes({ schema, buildContext, cors: getOnlyCors }),
+    ...restRoutes({ schema, buildContext, cors: getOnlyCors, missingTokenChallenge }),
     [
       '/graphql',
       graphqlRoute({
@@ -134,7 +143,10 @@ export async function buildApp({
   return {
     handler,
     verifier,
-    close: () => apollo.stop(),
+    close: async () => {
+      await apollo.stop();
+      await replayStore.close();
+    },
     attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits })),
   };
 }

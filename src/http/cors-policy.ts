@@ -2,8 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import { recordHeaders, writeHeaders } from './recorded-headers.js';
 
-/** Request headers a browser client may send: its token, its JSON, and Apollo's CSRF opt-in. */
-const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'apollo-require-preflight'];
+/** Request headers a browser client may send: its token, its DPoP proof, its JSON, and Apollo's CSRF opt-in. */
+const ALLOWED_HEADERS = ['Authorization', 'DPoP', 'Content-Type', 'apollo-require-preflight'];
+
+/** Response headers a browser client may read: the challenge and the DPoP server nonce (RFC 9449 §8). */
+const EXPOSED_HEADERS = ['WWW-Authenticate', 'DPoP-Nonce'];
 
 /** How long a browser may reuse a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE_S = 86_400;
@@ -24,6 +27,7 @@ export function corsPolicy(clientOrigin: string, methods: readonly string[]): Co
     origin: [clientOrigin],
     methods: [...methods],
     allowedHeaders: ALLOWED_HEADERS,
+    exposedHeaders: EXPOSED_HEADERS,
     maxAge: PREFLIGHT_MAX_AGE_S,
     optionsSuccessStatus: 204,
   });

@@ -8,8 +8,11 @@ const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 /** Any of these means a proxy relayed the request, so its loopback address says nothing about the caller. */
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'via'];
 
+/** An RFC 7638 SHA-256 thumbprint: 32 bytes in base64url. */
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
 /**
- * `GET /dev/token?permissions=a,b`: a token from the embedded development issuer, for
+ * `GET /dev/token?permissions=a,b[&jkt=thumbprint]`: a token from the embedded development issuer, for
  * `npm run token` and the example SPA. Loopback callers only, since it grants any permission:
  * a proxy on the same host (deploy/nginx.conf) connects from loopback too, so a relayed request
  * or one addressed to a non-loopback host name (DNS rebinding included) is refused as well.
@@ -22,7 +25,11 @@ export function devTokenRoute(mintToken: TokenMinter): RequestHandler {
     }
     const list = typeof req.query['permissions'] === 'string' ? req.query['permissions'] : '';
     const permissions = list.split(',').map((p) => p.trim()).filter(Boolean);
-    const { accessToken, expiresIn } = await mintToken(permissions);
-    res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
+    const jkt = req.query['jkt'];
+    if (jkt !== undefined && (typeof jkt !== 'string' || !THUMBPRINT.test(jkt))) {
+      return sendError(res, ErrorCode.BAD_REQUEST, 'jkt must be an RFC 7638 SHA-256 key thumbprint');
+    }
+    const { accessToken, expiresIn } = await mintToken(permissions, jkt);
+    res.json({ access_token: accessToken, token_type: jkt === undefined ? 'Bearer' : 'DPoP', expires_in: expiresIn });
   };
 }

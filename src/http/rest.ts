@@ -21,6 +21,8 @@ export interface RestOptions {
   buildContext: ContextBuilder;
   /** The CORS policy of these routes, for their preflights and every answer; other paths get none. */
   cors: CorsStep;
+  /** The challenge that asks an anonymous request for a token; the Bearer one unless told otherwise. */
+  missingTokenChallenge?: string;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -33,10 +35,10 @@ const notAllowed = methodNotAllowed(['GET', 'HEAD']);
  * validated once, here, and a query the schema no longer answers stops the app from starting.
  * Plain `node:http` routes by path, served without Express's per-request cost, like `/graphql`.
  */
-export function restRoutes({ schema, buildContext, cors }: RestOptions): Map<string, Route> {
+export function restRoutes({ schema, buildContext, cors, missingTokenChallenge = BearerChallenge.MISSING }: RestOptions): Map<string, Route> {
   return new Map(
     Object.entries(queries).map(([path, query]) => {
-      const run = runQuery(schema, parseAndValidate(schema, query), buildContext);
+      const run = runQuery(schema, parseAndValidate(schema, query), buildContext, missingTokenChallenge);
       const route: Route = (req, res) =>
         cors(req, res, (error) => {
           if (error) return answerError(error, req, res);
@@ -55,7 +57,7 @@ function parseAndValidate(schema: GraphQLSchema, query: string): DocumentNode {
   return document;
 }
 
-function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: ContextBuilder) {
+function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: ContextBuilder, missingTokenChallenge: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let contextValue: RequestContext;
     try {
@@ -64,14 +66,14 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
     } catch (error) {
       // The context builder rejects bad credentials with a GraphQLError; anything else is a fault.
       if (!(error instanceof GraphQLError)) throw error;
-      return sendGraphQLError(res, error);
+      return sendGraphQLError(res, error, missingTokenChallenge);
     }
     const result = await execute({ schema, document, contextValue });
     const error = result.errors?.[0];
     if (!error) return sendJson(res, 200, result.data?.['message']);
     // A resolver that failed by accident goes to `answerError`, which logs it and answers 500.
     if (errorCodeOf(error) === ErrorCode.INTERNAL_SERVER_ERROR) throw error.originalError ?? error;
-    return sendGraphQLError(res, error);
+    return sendGraphQLError(res, error, missingTokenChallenge);
   };
 }
 
@@ -80,10 +82,10 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
  * failure brings its own headers (the bearer challenge, `retry-after`); a field denied to an
  * anonymous request gets the challenge that asks for a token.
  */
-function sendGraphQLError(res: ServerResponse, error: GraphQLError): void {
+function sendGraphQLError(res: ServerResponse, error: GraphQLError, missingTokenChallenge: string): void {
   const code = errorCodeOf(error);
   const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
   if (headers) for (const [name, value] of headers) res.setHeader(name, value);
-  else if (code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', BearerChallenge.MISSING);
+  else if (code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', missingTokenChallenge);
   sendError(res, code, error.message);
 }

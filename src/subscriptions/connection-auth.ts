@@ -1,11 +1,10 @@
 import { GraphQLError } from 'graphql';
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
-import { ErrorCode, errorCodeOf } from '../errors.js';
+import { ErrorCode, errorCodeOf, ErrorMessage } from '../errors.js';
 
-/** Close codes for a `connection_init` whose token is not valid, not enough, or not checkable now. */
-export const CloseCode = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, INTERNAL_ERROR: 1011, TRY_AGAIN_LATER: 1013 } as const;
+/** Close codes for a `connection_init` whose token is not valid, or not checkable now. */
+export const CloseCode = { UNAUTHORIZED: 4401, INTERNAL_ERROR: 1011, TRY_AGAIN_LATER: 1013 } as const;
 
 export type ConnectionAuth = { context: RequestContext } | { refuse: { code: number; message: string; reason: string } };
 
@@ -26,15 +25,11 @@ export async function authenticateConnection(buildContext: ContextBuilder, autho
   } catch (error) {
     if (!(error instanceof GraphQLError)) {
       log.error({ err: error }, 'subscription authentication failed');
-      return { refuse: { code: CloseCode.INTERNAL_ERROR, message: 'Internal server error', reason: 'unexpected error' } };
+      return { refuse: { code: CloseCode.INTERNAL_ERROR, message: ErrorMessage.INTERNAL_SERVER_ERROR, reason: 'unexpected error' } };
     }
     return errorCodeOf(error) === ErrorCode.AUTH_UNAVAILABLE
       ? { refuse: { code: CloseCode.TRY_AGAIN_LATER, message: 'Try again later', reason: 'key set unavailable' } }
       : { refuse: { code: CloseCode.UNAUTHORIZED, message: 'Unauthorized', reason: 'invalid token' } };
-  }
-  // A proof-of-possession token proves nothing without its DPoP proof, which a socket does not carry.
-  if (authorization !== undefined && decodeJwt(authorization.replace(/^bearer\s+/i, '')).cnf !== undefined) {
-    return { refuse: { code: CloseCode.FORBIDDEN, message: 'Forbidden', reason: 'DPoP-bound token without a proof' } };
   }
   return { context };
 }

@@ -75,6 +75,29 @@ describe('the example SPA in a real browser', () => {
     assert.deepEqual(results['rest-public'], ALL_SUCCEED['rest-public']);
   });
 
+  it('with "Use DPoP", reads everything with a token bound to its non-extractable key, answering a nonce request', async () => {
+    const withNonce = await startHarness({ CLIENT_ORIGIN_URL: spa.origin, DPOP_NONCE: 'true' });
+    try {
+      for (const api of [h, withNonce]) {
+        const { page } = await open(spa.origin, api.url);
+        await page.check('#use-dpop');
+        await page.waitForFunction(() => document.querySelector<HTMLElement>('#dpop-status')?.dataset['jkt']);
+        assert.match(await page.locator('#dpop-status').innerText(), /ES256, private key extractable: false/);
+        const jkt = await page.$eval('#dpop-status', (status) => (status as HTMLElement).dataset['jkt']);
+        await page.fill('#token', await api.token({ permissions: [ADMIN], cnf: { jkt } }));
+        assert.deepEqual(await callAll(page), ALL_SUCCEED);
+
+        // The same token without its proofs is refused: the switch really sent DPoP.
+        await page.uncheck('#use-dpop');
+        const asBearer = await callAll(page);
+        assert.deepEqual(asBearer['rest-admin'], { state: 'error', status: '401', shown: { message: 'Bad credentials' } });
+        assert.deepEqual(asBearer['graphql-admin'], { state: 'error', status: '401', shown: { message: 'Bad credentials', code: 'UNAUTHENTICATED' } });
+      }
+    } finally {
+      await withNonce.close();
+    }
+  });
+
   it('is blocked by CORS when served from an origin the API does not list', async () => {
     assert.notEqual(stranger.origin, spa.origin);
     const { page, console } = await open(stranger.origin);
@@ -104,6 +127,11 @@ describe('the example SPA against the development server', () => {
       const results = await callAll(page);
       assert.deepEqual(results['rest-admin']?.shown, { message: 'Permission denied' });
       assert.deepEqual(results['rest-protected']?.shown, TEXT.protected);
+
+      await page.check('#use-dpop');
+      await page.click('#dev-token-admin');
+      await page.waitForFunction(() => /DPoP-bound development token/.test(document.querySelector('#notice')?.textContent ?? ''), undefined, { timeout: 30_000 });
+      assert.deepEqual(await callAll(page), ALL_SUCCEED);
     } finally {
       await browser.close();
       server.child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import { ADMIN, CLIENT_ORIGIN, startHarness, type Harness } from '../helpers/har
 import { bearer, request } from '../helpers/http-request.js';
 
 const OTHER_ORIGINS = ['http://127.0.0.1:4041', 'http://localhost:4040', 'https://127.0.0.1:4040', 'null'];
-const ALLOWED_HEADERS = 'Authorization,Content-Type,apollo-require-preflight';
+const ALLOWED_HEADERS = 'Authorization,DPoP,Content-Type,apollo-require-preflight';
 
 /** The endpoints a browser client calls, with the methods each allows. */
 const ENDPOINTS = {
@@ -50,7 +50,10 @@ describe(`CORS for the one client origin (${CLIENT_ORIGIN})`, () => {
       await request(`${h.url}/graphql`, { method: 'POST', headers, body: '{"query":"{ adminMessage { text } }"}' }),
     ];
     assert.deepEqual(responses.map((r) => r.status), [200, 403, 401, 200]);
-    for (const { headers: h } of responses) assert.equal(h.get('access-control-allow-origin'), CLIENT_ORIGIN);
+    for (const { headers: h } of responses) {
+      assert.equal(h.get('access-control-allow-origin'), CLIENT_ORIGIN);
+      assert.equal(h.get('access-control-expose-headers'), 'WWW-Authenticate,DPoP-Nonce');
+    }
   });
 
   it('gives any other origin no Access-Control-Allow-Origin, on preflights and on requests', async () => {

@@ -40,7 +40,7 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
 }
 
 async function tokenFromCli(port: number, permissions: string, env: Record<string, string> = {}): Promise<string> {
-  const { code, stdout, stderr } = await finished(runScript('src/dev/token-cli.ts', ['--permissions', permissions], { PORT: String(port), ...env }));
+  const { code, stdout, stderr } = await finished(runScript('scripts/dev-token.ts', ['--permissions', permissions], { PORT: String(port), ...env }));
   assert.equal(code, 0, stderr);
   return stdout.trim().split('\n').at(-1)!;
 }

@@ -4,7 +4,7 @@ import { createSigningKey } from '../../support/key-set-server.js';
 import { ADMIN, AUDIENCE, startHarness, type Harness } from '../helpers/harness.js';
 
 const ALL = '{ publicMessage { text } protectedMessage { text } adminMessage { text } }';
-const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token"';
+const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token", DPoP algs="ES256 PS256 RS256 EdDSA"';
 
 describe('GraphQL over HTTP with real tokens', () => {
   let h: Harness;

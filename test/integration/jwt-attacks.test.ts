@@ -12,7 +12,7 @@ import { KeySetServer, sign, type SigningKey } from '../../support/key-set-serve
  * which is also how we know no resolver ran. Every forged token asks for the admin permission.
  */
 const QUERY = '{ publicMessage { text } adminMessage { text } }';
-const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token"';
+const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token", DPoP algs="ES256 PS256 RS256 EdDSA"';
 
 describe('JWT attacks', () => {
   let h: Harness;

@@ -12,7 +12,7 @@ async function query(port: number, token: string, source: string) {
 }
 
 async function token(port: number, ...args: string[]): Promise<string> {
-  const { code, stdout } = await finished(runScript('src/dev/token-cli.ts', args, { PORT: String(port) }));
+  const { code, stdout } = await finished(runScript('scripts/dev-token.ts', args, { PORT: String(port) }));
   assert.equal(code, 0);
   return stdout.trim().split('\n').at(-1)!;
 }
@@ -53,7 +53,7 @@ describe('the server process', () => {
   it('tells how to start the server when `npm run token` finds none', async () => {
     const nobody = await deadPort();
     try {
-      const { code, stderr } = await finished(runScript('src/dev/token-cli.ts', [], { PORT: String(nobody.port) }));
+      const { code, stderr } = await finished(runScript('scripts/dev-token.ts', [], { PORT: String(nobody.port) }));
       assert.equal(code, 1);
       assert.match(stderr, /Start the server first/);
     } finally {

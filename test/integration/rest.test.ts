@@ -13,8 +13,8 @@ const FIELD = { public: 'publicMessage', protected: 'protectedMessage', admin: '
 type Route = keyof typeof FIELD;
 const ROUTES = Object.keys(FIELD) as Route[];
 
-const MISSING = 'Bearer realm="api"';
-const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token"';
+const MISSING = 'Bearer realm="api", DPoP algs="ES256 PS256 RS256 EdDSA"';
+const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token", DPoP algs="ES256 PS256 RS256 EdDSA"';
 
 describe('the seed REST API, mirrored over real HTTP with real tokens', () => {
   let h: Harness;
@@ -84,7 +84,7 @@ describe('the seed REST API, mirrored over real HTTP with real tokens', () => {
     for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b']) {
       const { status, headers, body } = await get('protected', undefined, { authorization });
       assert.equal(status, 401, authorization);
-      assert.equal(headers.get('www-authenticate'), 'Bearer realm="api", error="invalid_request"');
+      assert.equal(headers.get('www-authenticate'), 'Bearer realm="api", error="invalid_request", DPoP algs="ES256 PS256 RS256 EdDSA"');
       assert.deepEqual(body, { message: 'Bad credentials' });
     }
   });

@@ -9,12 +9,18 @@ describe('parseBearer', () => {
 
   for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
     it(`matches the scheme case-insensitively: ${scheme}`, () => {
-      assert.deepEqual(parseBearer(`${scheme} abc.def.ghi`), { kind: 'token', token: 'abc.def.ghi' });
+      assert.deepEqual(parseBearer(`${scheme} abc.def.ghi`), { kind: 'token', token: 'abc.def.ghi', scheme: 'bearer' });
+    });
+  }
+
+  for (const scheme of ['DPoP', 'dpop', 'DPOP']) {
+    it(`reads the DPoP scheme case-insensitively: ${scheme}`, () => {
+      assert.deepEqual(parseBearer(`${scheme} abc.def.ghi`), { kind: 'token', token: 'abc.def.ghi', scheme: 'dpop' });
     });
   }
 
   it('accepts every token68 character but padding', () => {
-    assert.deepEqual(parseBearer('Bearer aZ09-._~+/'), { kind: 'token', token: 'aZ09-._~+/' });
+    assert.deepEqual(parseBearer('Bearer aZ09-._~+/'), { kind: 'token', token: 'aZ09-._~+/', scheme: 'bearer' });
   });
 
   const malformed = {
@@ -33,6 +39,8 @@ describe('parseBearer', () => {
     'double padding': 'Bearer a.b.c==',
     'a token without the scheme': 'a.b.c',
     'the scheme glued to the token': 'Bearera.b.c',
+    'the DPoP scheme glued to the token': 'DPoPa.b.c',
+    'the DPoP scheme alone': 'DPoP ',
   };
   for (const [name, header] of Object.entries(malformed)) {
     it(`refuses ${name}`, () => {

@@ -1,0 +1,31 @@
+/**
+ * `npm run token -- [--permissions a,b] [--dpop]`: prints, as the last line, an access token that
+ * the server on PORT (default 6060) accepts, taken from its embedded development issuer. With
+ * `--dpop` the token is bound to a fresh ES256 key, printed first as a private JWK for
+ * `npm run dpop-proof`.
+ */
+import { parseArgs } from 'node:util';
+import { exportJWK } from 'jose';
+import { loadConfigFromProcess } from '../src/config.js';
+import { createDpopKey } from '../src/dev/dpop-proof.js';
+
+const { values } = parseArgs({ options: { permissions: { type: 'string', default: '' }, dpop: { type: 'boolean', default: false } } });
+const { port } = loadConfigFromProcess();
+const key = values.dpop ? await createDpopKey() : undefined;
+const url = new URL(`http://127.0.0.1:${port}/dev/token`);
+url.searchParams.set('permissions', values.permissions);
+if (key) url.searchParams.set('jkt', key.thumbprint);
+
+try {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  const { access_token } = (await response.json()) as { access_token: string };
+  if (key) process.stdout.write(`${JSON.stringify(await exportJWK(key.privateKey))}\n`);
+  process.stdout.write(`${access_token}\n`);
+} catch (error) {
+  process.stderr.write(
+    `Cannot get a token from ${url.href}: ${String(error)}\n` +
+      'Start the server first (npm start) without AUTH0_DOMAIN, so that it runs its embedded development issuer.\n',
+  );
+  process.exit(1);
+}

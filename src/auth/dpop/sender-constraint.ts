@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { authFailureError, type AuthFailure, type AuthScheme, type ChallengeOptions } from '../../errors.js';
+import type { Principal } from '../principal.js';
+import type { NonceSource } from './nonce.js';
+import { verifyProof, type ProofRules } from './proof.js';
+import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
+
+export interface DpopSettings extends ProofRules {
+  /** True refuses plain bearer tokens: every token must be DPoP-bound. */
+  required: boolean;
+  /** The API's public origin, the base of `htu`; without it, `http://` and the request's `Host`. */
+  publicUrl: string | undefined;
+}
+
+/** The defaults `config.ts` applies: Auth0's `iat` window and algorithm list. */
+export const DPOP_DEFAULTS: DpopSettings = {
+  algorithms: ['ES256', 'PS256', 'RS256', 'EdDSA'],
+  maxAgeS: 300,
+  maxAheadS: 30,
+  required: false,
+  publicUrl: undefined,
+};
+
+/** The parts of a request the DPoP checks read. */
+export interface ProofCarrier {
+  method: string;
+  /** Path and query, as `IncomingMessage.url`. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: readonly string[];
+}
+
+export interface SenderConstraint {
+  /** The challenge options for a failure of a request made with `scheme`. */
+  challenge(scheme: AuthScheme): ChallengeOptions;
+  /**
+   * Decides whether a verified token may be used as presented. Runs on every request, cache hit
+   * or not. Throws the request-level GraphQLError of `authFailureError` when it may not.
+   */
+  check(request: ProofCarrier, credentials: { scheme: AuthScheme; token: string }, principal: Principal): Promise<void>;
+}
+
+export interface SenderConstraintOptions {
+  replayStore?: ReplayStore;
+  /** Present when `DPOP_NONCE` asks for server nonces. */
+  nonces?: NonceSource;
+  /** Seconds since the epoch. */
+  now?: () => number;
+}
+
+/**
+ * The binding rules of RFC 9449: a DPoP-bound token only with a proof from its key, an unbound one
+ * only as Bearer (and not at all under `DPOP_REQUIRED`), each proof once.
+ */
+export function createSenderConstraint(
+  settings: DpopSettings = DPOP_DEFAULTS,
+  { replayStore = new MemoryReplayStore(), nonces, now = () => Date.now() / 1000 }: SenderConstraintOptions = {},
+): SenderConstraint {
+  const challenge = (scheme: AuthScheme): ChallengeOptions => ({
+    scheme,
+    dpopAlgorithms: settings.algorithms,
+    bearerAccepted: !settings.required,
+  });
+  const fail = (failure: AuthFailure, scheme: AuthScheme, nonce?: string) => authFailureError(failure, { ...challenge(scheme), nonce });
+  // A proof stays acceptable from `maxAheadS` before its `iat` to `maxAgeS` after it.
+  const replayWindowS = settings.maxAgeS + settings.maxAheadS;
+
+  return {
+    challenge,
+    async check(request, { scheme, token }, principal) {
+      if (scheme === 'bearer') {
+        if (principal.confirmation !== undefined || settings.required) throw fail('invalid_token', scheme);
+        return;
+      }
+      if (principal.confirmation === undefined) throw fail('invalid_token', scheme);
+      const target = { method: request.method, url: requestUrl(request, settings.publicUrl), accessToken: token, now: now() };
+      // verifyProof rejects with InvalidProofError only, an empty proof or URL included.
+      const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch(() => {
+        throw fail('invalid_dpop_proof', scheme);
+      });
+      if (verified.thumbprint !== principal.confirmation.jkt) throw fail('invalid_dpop_proof', scheme);
+      if (nonces && !nonces.accepts(verified.nonce)) throw fail('use_dpop_nonce', scheme, nonces.current());
+      const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
+      // Fail closed: a proof whose use cannot be recorded is not accepted.
+      const first = await replayStore.claim(key, replayWindowS).catch(() => {
+        throw fail('unavailable', scheme);
+      });
+      if (!first) throw fail('invalid_dpop_proof', scheme);
+    },
+  };
+}
+
+/** The value of the one `DPoP` header; empty, so refused, when there is none or more than one (RFC 9449 §4.3 step 1). */
+function singleProofHeader(rawHeaders: readonly string[]): string {
+  const valueIndexes = rawHeaders.flatMap((name, i) => (i % 2 === 0 && name.toLowerCase() === 'dpop' ? [i + 1] : []));
+  return valueIndexes.length === 1 ? rawHeaders[valueIndexes[0]!]! : '';
+}
+
+/** The URL the proof's `htu` must name; empty, so matching no `htu`, without a public URL or a `Host`. */
+function requestUrl({ url, headers }: ProofCarrier, publicUrl: string | undefined): string {
+  const path = url.split('?')[0]!;
+  if (publicUrl !== undefined) return `${publicUrl}${path}`;
+  return headers.host ? `http://${headers.host}${path}` : '';
+}

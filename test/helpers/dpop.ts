@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, type JWK, type JWTPayload } from 'jose';
+import { tokenHash } from '../../src/auth/dpop/proof.js';
+import { createDpopKey, createProof, type DpopKey } from '../../src/dev/dpop-proof.js';
+import { ADMIN, type Harness } from './harness.js';
+
+export { createDpopKey, createProof, type DpopKey };
+
+export const ADMIN_QUERY = '{ adminMessage { text } }';
+
+/**
+ * The harness's 500 ms key-set timeout suits the identity-provider fault tests; these tests are
+ * about proofs, so on a loaded machine they wait for the first key-set fetch as a server would.
+ */
+export const PATIENT_KEY_SET = { JWKS_TIMEOUT_MS: '5000' } as const;
+
+/** A token bound to `key` (its `cnf.jkt`), granting the admin permission unless told otherwise. */
+export function boundToken(h: Harness, key: DpopKey, claims: JWTPayload = {}): Promise<string> {
+  return h.token({ permissions: [ADMIN], cnf: { jkt: key.thumbprint }, ...claims });
+}
+
+export interface ProofParts {
+  /** Merged over the valid header; an `undefined` member is left out. */
+  header?: Record<string, unknown>;
+  /** Merged over the valid claims; an `undefined` member is left out. */
+  claims?: Record<string, unknown>;
+  /** Signs with this key instead of `key` (the header still names `key`'s public JWK unless overridden). */
+  signWith?: CryptoKey;
+}
+
+/** A proof that is valid for the request unless `parts` says otherwise. */
+export function forgeProof(key: DpopKey, target: { method: string; url: string; accessToken: string }, parts: ProofParts = {}): Promise<string> {
+  const url = new URL(target.url);
+  const claims: JWTPayload = {
+    htm: target.method,
+    htu: `${url.origin}${url.pathname}`,
+    ath: tokenHash(target.accessToken),
+    jti: randomUUID(),
+    iat: Math.floor(Date.now() / 1000),
+    ...parts.claims,
+  };
+  const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk as JWK, ...parts.header };
+  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(parts.signWith ?? key.privateKey);
+}
+
+export interface DpopResponse {
+  status: number;
+  headers: Headers;
+  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; message?: string; text?: string };
+}
+
+/** POSTs `query` to /graphql with `Authorization: <scheme> <token>` and the given proofs (one `DPoP` header each). */
+export async function postGraphql(
+  h: Harness,
+  { token, proofs = [], scheme = 'DPoP', query = ADMIN_QUERY }: { token: string; proofs?: string[]; scheme?: string; query?: string },
+): Promise<DpopResponse> {
+  const headers = new Headers({ 'content-type': 'application/json', authorization: `${scheme} ${token}` });
+  for (const proof of proofs) headers.append('dpop', proof);
+  const response = await fetch(`${h.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as DpopResponse['body'] };
+}
