@@ -2,7 +2,7 @@ import type { ContenderKey } from './contenders.js';
 import type { Summary } from './report.js';
 
 const ROW = 26;
-const LABEL_WIDTH = 300;
+const LABEL_WIDTH = 440;
 const PANEL_WIDTH = 230;
 const GAP = 90;
 const TOP = 44;
@@ -50,6 +50,7 @@ const COLOURS: Record<ContenderKey, string> = {
   yoga: '#d64f8f',
   mercurius: '#8a5cc2',
   admin: '#3f6fd1',
+  'admin-dpop': '#2b8fb3',
   public: '#7fa3e8',
   'admin-uncached': '#1f3f80',
   rest: '#4caf7d',

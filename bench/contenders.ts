@@ -1,3 +1,5 @@
+import type { JWTPayload } from 'jose';
+import { dpopCredentials } from '../src/dev/dpop-proof.js';
 import { MessageText } from '../src/graphql/resolvers.js';
 import { sign, type KeySetServer, type SigningKey } from '../support/key-set-server.js';
 import type { Target } from './load.js';
@@ -6,7 +8,7 @@ import { startBenchServer, startProject, type ServerProcess } from './processes.
 export const AUDIENCE = 'https://hello-world.example.com';
 const ADMIN = 'read:admin-messages';
 
-export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'public' | 'admin-uncached' | 'rest';
+export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'admin-dpop' | 'public' | 'admin-uncached' | 'rest';
 
 /** A server setup under test, and how to ask it for the admin (or public) message. */
 export interface Contender {
@@ -24,11 +26,14 @@ export function projectEnv(issuer: string, extra: Record<string, string> = {}): 
   return { NODE_ENV: 'production', AUTH0_ISSUER_BASE_URL: issuer, AUTH0_AUDIENCE: AUDIENCE, ...extra };
 }
 
-/** Signs a token like an Auth0 access token with the admin permission, valid for an hour. */
-export function adminToken(idp: KeySetServer, key: SigningKey, sub = 'auth0|bench'): Promise<string> {
+/** Signs a token like an Auth0 access token with the admin permission, valid for an hour; `claims` add to it or replace. */
+export function adminToken(idp: KeySetServer, key: SigningKey, claims: JWTPayload = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return sign({ iss: idp.issuer, aud: AUDIENCE, sub, iat: now, exp: now + 3600, permissions: [ADMIN] }, { key });
+  return sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|bench', iat: now, exp: now + 3600, permissions: [ADMIN], ...claims }, { key });
 }
+
+/** Mints an admin token with extra claims, as `adminToken` bound to the bench's issuer and key. */
+export type MintToken = (claims?: JWTPayload) => Promise<string>;
 
 export function restAdmin(baseUrl: string, token?: string): Target {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
@@ -46,8 +51,24 @@ export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMes
   };
 }
 
+/**
+ * `adminMessage` with a DPoP-bound admin token (`cnf.jkt` of a fresh key) and a fresh proof per
+ * request. The proofs are signed before each run, so the load generator does not spend the run
+ * signing; each is good for one request, as the server refuses a replayed `jti`.
+ */
+async function dpopAdmin(baseUrl: string, mint: MintToken): Promise<Target> {
+  const query = graphqlQuery(baseUrl, 'adminMessage');
+  const { accessToken, nextProof } = await dpopCredentials((jkt) => mint({ cnf: { jkt } }), query);
+  return {
+    ...query,
+    headers: { ...query.headers, authorization: `DPoP ${accessToken}` },
+    perRequestHeaders: async (count) => (await Promise.all(Array.from({ length: count }, nextProof))).map((dpop) => ({ dpop })),
+  };
+}
+
 /** Starts every server, each in its own process, and lists the contenders in the order of the table. */
-export async function startContenders(issuer: string, token: string, projectNodeArgs: string[]): Promise<{ list: Contender[]; stop(): Promise<void> }> {
+export async function startContenders(issuer: string, mint: MintToken, projectNodeArgs: string[]): Promise<{ list: Contender[]; stop(): Promise<void> }> {
+  const token = await mint();
   const peerArgs = [issuer, AUDIENCE];
   const [floor, restPeer, apollo, yoga, mercurius, project, uncached] = await Promise.all([
     startBenchServer('floor.mjs'),
@@ -66,6 +87,7 @@ export async function startContenders(issuer: string, token: string, projectNode
     { key: 'yoga', label: 'GraphQL peer: Yoga + plugin-jwt + generic-auth', peer: 'graphql', server: yoga, target: admin(yoga) },
     { key: 'mercurius', label: 'GraphQL peer: Fastify + mercurius-auth', peer: 'graphql', server: mercurius, target: admin(mercurius) },
     { key: 'admin', label: 'this project: adminMessage, admin token', server: project, target: admin(project) },
+    { key: 'admin-dpop', label: 'this project: adminMessage, DPoP-bound token + fresh proof per request', server: project, target: await dpopAdmin(project.url, mint) },
     { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
     { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
@@ -76,7 +98,8 @@ export async function startContenders(issuer: string, token: string, projectNode
 
 /** Sends one request; undefined when it got exactly the expected answer, else what it got instead. */
 export async function probe(target: Target): Promise<string | undefined> {
-  const response = await fetch(target.url, { method: target.method, headers: target.headers, body: target.body ?? null });
+  const [perRequest] = (await target.perRequestHeaders?.(1)) ?? [];
+  const response = await fetch(target.url, { method: target.method, headers: { ...target.headers, ...perRequest }, body: target.body ?? null });
   const body = await response.text();
   return response.status === 200 && body.trimEnd() === target.expected ? undefined : `HTTP ${response.status} ${body.slice(0, 200)}`;
 }

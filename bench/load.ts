@@ -8,8 +8,11 @@ export interface Target {
   body?: string;
   /** The exact response body; a trailing newline is tolerated, nothing else. */
   expected: string;
-  /** When given, each request carries the next of these as its bearer token, round-robin. */
-  rotateTokens?: readonly string[];
+  /**
+   * Headers that change per request: before each run `load` asks for enough sets for it
+   * (`preparedCount`), then adds the next one to each request, round-robin (fewer are reused).
+   */
+  perRequestHeaders?: (count: number) => Promise<readonly Record<string, string>[]>;
 }
 
 export interface LoadOptions {
@@ -20,6 +23,8 @@ export interface LoadOptions {
   amount?: number;
   /** Requests per second across all connections; unset means as fast as the server answers. */
   overallRate?: number;
+  /** The rate this target answered at when last measured, which sizes its per-request headers. */
+  expectedRate?: number;
 }
 
 export interface Measurement {
@@ -29,6 +34,8 @@ export interface Measurement {
   p99: number;
   requests: number;
 }
+
+const DEFAULT_DURATION_S = 10;
 
 /** A run in which some answer was an error, not 2xx, or not the expected body. */
 export class BenchFailure extends Error {
@@ -40,6 +47,7 @@ export class BenchFailure extends Error {
  * non-2xx status or unexpected body fails the whole run, since a fast wrong answer proves nothing.
  */
 export async function load(target: Target, options: LoadOptions): Promise<Measurement> {
+  const perRequest = await target.perRequestHeaders?.(preparedCount(options));
   let badBody: string | undefined;
   const verifyBody = (body: string | Buffer | undefined) => {
     const text = String(body);
@@ -53,7 +61,7 @@ export async function load(target: Target, options: LoadOptions): Promise<Measur
     headers: target.headers,
     body: target.body,
     connections: options.connections,
-    duration: options.duration ?? 10,
+    duration: options.duration ?? DEFAULT_DURATION_S,
     amount: options.amount,
     overallRate: options.overallRate,
     // At a fixed rate autocannon sends each connection's share of a second back to back, then
@@ -61,13 +69,14 @@ export async function load(target: Target, options: LoadOptions): Promise<Measur
     // requests (1 / rate apart) and so would add made-up samples to every response of a burst.
     ignoreCoordinatedOmission: options.overallRate !== undefined,
     verifyBody,
-    requests: target.rotateTokens ? [{ setupRequest: rotating(target.rotateTokens) }] : undefined,
+    requests: perRequest ? [{ setupRequest: rotating(perRequest) }] : undefined,
   });
   const failures = { errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, mismatches: result.mismatches };
   if (Object.values(failures).some((n) => n > 0) || result.requests.total === 0) {
     throw new BenchFailure(
       `${target.method} ${target.url} failed: ${JSON.stringify(failures)} of ${result.requests.total} requests` +
-        (badBody === undefined ? '' : `; first unexpected body: ${badBody.slice(0, 300)}`),
+        (badBody === undefined ? '' : `; first unexpected body: ${badBody.slice(0, 300)}`) +
+        (perRequest ? `; ${perRequest.length} per-request header sets were prepared` : ''),
     );
   }
   return {
@@ -78,10 +87,20 @@ export async function load(target: Target, options: LoadOptions): Promise<Measur
   };
 }
 
-function rotating(tokens: readonly string[]): autocannon.Request['setupRequest'] {
+/** Per-request headers are prepared for at most this many requests per second. */
+const MAX_PREPARED_RATE = 10_000;
+
+/**
+ * Enough per-request headers for a run: twice its fixed or expected rate (the cap when neither is
+ * known) over its duration, plus the request each connection builds before it starts.
+ */
+function preparedCount({ amount, duration = DEFAULT_DURATION_S, overallRate, expectedRate, connections }: LoadOptions): number {
+  if (amount !== undefined) return amount + connections;
+  const rate = Math.min(2 * (overallRate ?? expectedRate ?? MAX_PREPARED_RATE), MAX_PREPARED_RATE);
+  return Math.ceil(rate * duration) + connections;
+}
+
+function rotating(headerSets: readonly Record<string, string>[]): autocannon.Request['setupRequest'] {
   let next = 0;
-  return (request) => {
-    const token = tokens[next++ % tokens.length]!;
-    return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
-  };
+  return (request) => ({ ...request, headers: { ...request.headers, ...headerSets[next++ % headerSets.length] } });
 }

@@ -34,7 +34,8 @@ export async function runMemoryCheck(idp: KeySetServer, signToken: (sub: string)
 
   const project = await startProject(projectEnv(idp.issuer));
   try {
-    const target = { ...graphqlQuery(project.url, 'adminMessage'), rotateTokens: tokens };
+    const bearers = tokens.map((token) => ({ authorization: `Bearer ${token}` }));
+    const target = { ...graphqlQuery(project.url, 'adminMessage'), perRequestHeaders: async () => bearers };
     const atStart = rssBytes(project.pid);
     await load(target, { connections, amount: warmupRequests });
     const afterWarmup = rssBytes(project.pid);

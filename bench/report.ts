@@ -61,7 +61,7 @@ export function table(summaries: readonly Summary[], fixedRate: number): string 
 /** This project's throughput over each peer's, one row per way of calling this project. */
 export function ratioTable(summaries: readonly Summary[]): string {
   const peers = summaries.filter((s) => s.peer);
-  const ours = summaries.filter((s) => ['admin', 'public', 'admin-uncached', 'rest'].includes(s.key));
+  const ours = summaries.filter((s) => s.label.startsWith('this project: '));
   return [
     `| req/s ÷ | ${peers.map((p) => p.label.replace(/^.*peer: /, '')).join(' | ')} |`,
     `|---|${peers.map(() => '--:').join('|')}|`,
@@ -69,9 +69,18 @@ export function ratioTable(summaries: readonly Summary[]): string {
   ].join('\n');
 }
 
+const find = (summaries: readonly Summary[], key: ContenderKey) => summaries.find((s) => s.key === key)!;
+
+/** What checking a DPoP proof costs per request: the server CPU time of the DPoP contender over the admin one's, in the same process. */
+export function proofCheckLine(summaries: readonly Summary[]): string {
+  const [dpop, admin] = [find(summaries, 'admin-dpop').cpuMicros, find(summaries, 'admin').cpuMicros];
+  const cost = dpop === undefined || admin === undefined ? 'n/a' : (dpop - admin).toFixed(0);
+  return `DPoP proof check (ES256 signature, claims, replay store): **${cost} µs** of server CPU per request, the DPoP-bound \`adminMessage\` minus the Bearer one.`;
+}
+
 /** The issue's targets, each a comparison within this one run. */
 export function targetLines(summaries: readonly Summary[]): string[] {
-  const by = (key: ContenderKey) => summaries.find((s) => s.key === key)!;
+  const by = (key: ContenderKey) => find(summaries, key);
   const [admin, anonymous, rest, restPeer] = [by('admin'), by('public'), by('rest'), by('rest-peer')];
   const graphqlPeers = summaries.filter((s) => s.peer === 'graphql');
   const fastest = graphqlPeers.reduce((a, b) => (a.median >= b.median ? a : b));

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KeySetServer } from '../support/key-set-server.js';
 import { barChartSvg } from './chart.js';
-import { adminToken, probe, startContenders } from './contenders.js';
+import { adminToken, probe, startContenders, type Contender, type MintToken } from './contenders.js';
 import { load } from './load.js';
 import { runMemoryCheck } from './memory.js';
 import { ROOT } from './processes.js';
-import { ratioTable, summarize, table, targetLines, type Round } from './report.js';
+import { proofCheckLine, ratioTable, summarize, table, targetLines, type Round } from './report.js';
 import { cpuSeconds, describeSystem } from './system.js';
 
 const { values: args } = parseArgs({
@@ -45,21 +45,20 @@ function installPeers(): void {
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: join(ROOT, 'bench'), stdio: 'inherit' });
 }
 
-async function runComparison(idp: KeySetServer, token: string): Promise<void> {
+async function runComparison(idp: KeySetServer, mint: MintToken): Promise<void> {
   if (rounds < 3) throw new Error('--rounds must be at least 3: a median of fewer says little');
   const profileArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/profiles')}`] : [];
-  const { list, stop } = await startContenders(idp.issuer, token, profileArgs);
+  const { list, stop } = await startContenders(idp.issuer, mint, profileArgs);
   try {
     for (const { label, target } of list) {
       const wrong = await probe(target);
       if (wrong) throw new Error(`${label}: ${target.method} ${target.url} answered ${wrong}`);
     }
-    const warmRates: number[] = [];
-    for (const { key, target } of list) {
-      const { requestsPerSecond } = await load(target, { connections, duration: seconds.warmup });
-      if (key !== 'floor') warmRates.push(requestsPerSecond);
+    const warmRates = new Map<Contender, number>();
+    for (const contender of list) {
+      warmRates.set(contender, (await load(contender.target, { connections, duration: seconds.warmup })).requestsPerSecond);
     }
-    const fixedRate = Math.round(Math.min(...warmRates) * FIXED_RATE_SHARE);
+    const fixedRate = Math.round(Math.min(...list.filter((c) => c.key !== 'floor').map((c) => warmRates.get(c)!)) * FIXED_RATE_SHARE);
     console.log(`Warmed up for ${seconds.warmup} s each; fixed rate ${fixedRate} req/s (${FIXED_RATE_SHARE * 100}% of the slowest warm-up)`);
 
     // One loop: each round starts with a different contender, so none always runs first or last.
@@ -68,7 +67,7 @@ async function runComparison(idp: KeySetServer, token: string): Promise<void> {
       for (let i = 0; i < list.length; i++) {
         const contender = list[(i + round) % list.length]!;
         const before = cpuSeconds(contender.server.pid);
-        const saturated = await load(contender.target, { connections, duration: seconds.saturated });
+        const saturated = await load(contender.target, { connections, duration: seconds.saturated, expectedRate: warmRates.get(contender)! });
         const cpu = cpuSeconds(contender.server.pid) - before;
         const fixed = await load(contender.target, { connections, duration: seconds.fixed, overallRate: fixedRate });
         results.get(contender)!.push({ saturated, cpuSeconds: cpu, fixed });
@@ -88,6 +87,8 @@ function report(summaries: ReturnType<typeof summarize>[], fixedRate: number): v
     `- Settings: ${rounds} interleaved rounds; in each, per contender, ${seconds.saturated} s as fast as it answers, then ${seconds.fixed} s at ${fixedRate} req/s; ${seconds.warmup} s of warm-up each; ${connections} connections; every response body checked; medians over rounds.`,
     '',
     table(summaries, fixedRate),
+    '',
+    proofCheckLine(summaries),
     '',
     'Targets:',
     '',
@@ -112,7 +113,7 @@ const idp = await KeySetServer.start();
 try {
   const key = await idp.publish('bench-key-1');
   if (args.memory) {
-    await runMemoryCheck(idp, (sub) => adminToken(idp, key, sub), {
+    await runMemoryCheck(idp, (sub) => adminToken(idp, key, { sub }), {
       tokens: Number(args.tokens ?? (args.quick ? 5_000 : 100_000)),
       requests: Number(args.requests ?? (args.quick ? 50_000 : 1_000_000)),
       warmupRequests: args.quick ? 5_000 : 10_000,
@@ -120,7 +121,7 @@ try {
     });
   } else {
     installPeers();
-    await runComparison(idp, await adminToken(idp, key));
+    await runComparison(idp, (claims) => adminToken(idp, key, claims));
   }
 } catch (error) {
   console.error(`Bench failed: ${error instanceof Error ? error.message : String(error)}`);

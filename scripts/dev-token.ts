@@ -16,8 +16,12 @@ const url = new URL(`http://127.0.0.1:${port}/dev/token`);
 url.searchParams.set('permissions', values.permissions);
 if (key) url.searchParams.set('jkt', key.thumbprint);
 
+// A timer of our own, not AbortSignal.timeout's unref'd one: a fetch whose connection is reset can
+// be left unsettled, and the process must then fail with advice rather than exit silently (code 13).
+const timeout = new AbortController();
+const timer = setTimeout(() => timeout.abort(new Error('no answer within 5 s')), 5_000);
 try {
-  const response = await fetch(url);
+  const response = await fetch(url, { signal: timeout.signal });
   if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
   const { access_token } = (await response.json()) as { access_token: string };
   if (key) process.stdout.write(`${JSON.stringify(await exportJWK(key.privateKey))}\n`);
@@ -28,4 +32,6 @@ try {
       'Start the server first (npm start) without AUTH0_DOMAIN, so that it runs its embedded development issuer.\n',
   );
   process.exit(1);
+} finally {
+  clearTimeout(timer);
 }
