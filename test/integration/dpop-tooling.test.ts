@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { finished, freePort, logLine, runScript } from '../helpers/process.js';
+import { finished, runScript, startServer } from '../helpers/process.js';
 
 async function run(script: string, args: string[], port: number): Promise<string[]> {
   const { code, stdout, stderr } = await finished(runScript(script, args, { PORT: String(port) }));
@@ -10,10 +10,9 @@ async function run(script: string, args: string[], port: number): Promise<string
 
 describe('DPoP with the embedded development issuer', () => {
   it('`npm run token -- --dpop` prints a key and a bound token, `npm run dpop-proof` a proof that the server takes once', async () => {
-    const port = await freePort();
-    const server = runScript('src/main.ts', [], { PORT: String(port) });
+    const server = await startServer({});
+    const { port } = server;
     try {
-      await logLine(server, /listening/);
       const [jwk, token, ...rest] = await run('scripts/dev-token.ts', ['--dpop', '--permissions', 'read:admin-messages'], port);
       assert.equal(rest.length, 0);
       assert.equal(JSON.parse(jwk!).kty, 'EC');
@@ -32,8 +31,8 @@ describe('DPoP with the embedded development issuer', () => {
       assert.equal(bad.status, 400);
       assert.deepEqual(await bad.json(), { message: 'jkt must be an RFC 7638 SHA-256 key thumbprint' });
     } finally {
-      server.kill('SIGTERM');
-      await finished(server);
+      server.child.kill('SIGTERM');
+      await server.exit;
     }
   });
 
