@@ -63,6 +63,7 @@ async function runComparison(idp: KeySetServer, mint: MintToken): Promise<void> 
 
     // One loop: each round starts with a different contender, so none always runs first or last.
     const results = new Map(list.map((contender) => [contender, [] as Round[]]));
+    const labelWidth = Math.max(...list.map((c) => c.label.length));
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < list.length; i++) {
         const contender = list[(i + round) % list.length]!;
@@ -71,7 +72,7 @@ async function runComparison(idp: KeySetServer, mint: MintToken): Promise<void> 
         const cpu = cpuSeconds(contender.server.pid) - before;
         const fixed = await load(contender.target, { connections, duration: seconds.fixed, overallRate: fixedRate });
         results.get(contender)!.push({ saturated, cpuSeconds: cpu, fixed });
-        console.log(`round ${round + 1}/${rounds}  ${contender.label.padEnd(50)} ${Math.round(saturated.requestsPerSecond).toString().padStart(6)} req/s  p99 ${saturated.p99} ms  fixed-rate p99 ${fixed.p99} ms`);
+        console.log(`round ${round + 1}/${rounds}  ${contender.label.padEnd(labelWidth)} ${Math.round(saturated.requestsPerSecond).toString().padStart(6)} req/s  p99 ${saturated.p99} ms  fixed-rate p99 ${fixed.p99} ms`);
       }
     }
     report([...results].map(([contender, runs]) => summarize(contender, runs)), fixedRate);
