@@ -46,9 +46,11 @@ const clientErrors: Readonly<Record<string, [ErrorCode, string]>> = {
  * anything else is logged and answered with a bare 500.
  */
 export function answerError(error: unknown, req: IncomingMessage, res: ServerResponse): void {
-  const type = (error as { type?: unknown } | null)?.type;
+  const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
   const known = typeof type === 'string' ? clientErrors[type] : undefined;
   if (known) return sendError(res, ...known);
+  // body-parser gives a body that fails to decompress (a corrupt gzip, say) status 400 but no type.
+  if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, ErrorCode.BAD_REQUEST, 'Malformed request body');
   req.log.error({ err: error }, 'unhandled error');
   return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, ErrorMessage.INTERNAL_SERVER_ERROR);
 }
