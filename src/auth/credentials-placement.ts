@@ -25,6 +25,8 @@ function authorizationHeaderCount(rawHeaders: readonly string[]): number {
 }
 
 function hasAccessTokenParameter(url: string): boolean {
+  // Parsing a URL costs more than the rest of this check, and most requests have no query at all.
+  if (!url.includes('?')) return false;
   // Any base will do: only the query is read.
   return new URL(url, 'http://localhost').searchParams.has('access_token');
 }

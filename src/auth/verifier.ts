@@ -82,10 +82,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  // Checked before the cache, so that each token has one cache entry and one verification.
+  // Checked before a verification, so that each token has one cache entry and one verification.
+  // A cache hit needs no check: the cache is keyed on the token's exact text, and only text that
+  // passed it is ever cached.
   function verifyCanonical(token: string): Promise<Principal> {
     if (!isCanonicalCompactJws(token)) return Promise.reject(new InvalidTokenError(NOT_CANONICAL));
-    return cache ? verifyCached(token, cache) : verifyWithKeys(token);
+    return verifyWithKeys(token);
   }
 
   async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>): Promise<Principal> {
@@ -94,11 +96,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const hit = cache.get(key);
     if (hit && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
     const version = keysVersion;
-    const principal = await verifyWithKeys(token);
+    const principal = await verifyCanonical(token);
     if (version !== keysVersion) return verifyCached(token, cache);
     cache.set(key, { principal, validUntilMs: Math.min(principal.expiresAt * 1000, nowMs + CACHE_TTL_MS) });
     return principal;
   }
 
-  return { keySet, verify: verifyCanonical };
+  return { keySet, verify: cache ? (token) => verifyCached(token, cache) : verifyCanonical };
 }
