@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, type Harness } from '../helpers/harness.js';
 import { startLoggedHarness } from '../helpers/log-capture.js';
 import type { CapturedLogs } from '../helpers/log-capture.js';
+import { rawRequest } from '../helpers/http-request.js';
 
 /**
  * Credentials this API refuses to guess about (RFC 6750 §3.1 `invalid_request`, answered 400):
@@ -19,16 +19,9 @@ interface Answer {
 }
 
 /** A request with headers as given, repeated ones included, which fetch would merge into one. */
-function send(url: string, method: string, headers: Record<string, string | string[]> | string[], body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'], body: JSON.parse(text) as Answer['body'] }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function send(url: string, method: string, headers: Record<string, string | string[]> | string[], body?: string): Promise<Answer> {
+  const answer = await rawRequest(url, method, headers, body === undefined ? [] : [body]);
+  return { status: answer.status, challenge: answer.headers['www-authenticate'], body: JSON.parse(answer.body) as Answer['body'] };
 }
 
 describe('credentials in more than one place', () => {

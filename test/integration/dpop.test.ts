@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, exportJWK } from 'jose';
 import { b64url } from '../helpers/forge-token.js';
 import { boundToken, createDpopKey, createProof, forgeProof, PATIENT_KEY_SET, postGraphql, type DpopKey, type DpopResponse, type ProofParts } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import { rawRequest } from '../helpers/http-request.js';
 
 const ALGS = 'algs="ES256 PS256 RS256 EdDSA"';
 const INVALID_PROOF = `Bearer realm="api", DPoP ${ALGS}, error="invalid_dpop_proof"`;
@@ -91,19 +91,9 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
     it('with two DPoP headers, even both valid', async () => {
       const proofs = [await proofFor(), await proofFor()];
       const body = JSON.stringify({ query: '{ adminMessage { text } }' });
-      const { status, challenge } = await new Promise<{ status: number; challenge: string | undefined }>((resolve, reject) => {
-        const req = httpRequest(graphqlUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `DPoP ${token}`, dpop: proofs },
-        }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode!, challenge: res.headers['www-authenticate'] as string | undefined });
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      const { status, headers } = await rawRequest(graphqlUrl, 'POST', { 'content-type': 'application/json', authorization: `DPoP ${token}`, dpop: proofs }, [body]);
       assert.equal(status, 401);
-      assert.equal(challenge, INVALID_PROOF);
+      assert.equal(headers['www-authenticate'], INVALID_PROOF);
     });
 
     it('whose typ is not dpop+jwt', async () => {

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ADMIN, CLIENT_ORIGIN, type Harness } from '../helpers/harness.js';
 import { startLoggedHarness, type CapturedLogs } from '../helpers/log-capture.js';
+import { rawRequest, type RawAnswer } from '../helpers/http-request.js';
 
 /**
  * `/graphql` and the REST mirror are served on plain node:http, not through Express and
  * body-parser: every way a request can reach them must still get the answer Express gave.
  */
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
 
 const QUERY = '{"query":"{ publicMessage { text } }"}';
 const PUBLIC_DATA = '{"data":{"publicMessage":{"text":"This is a public message."}}}\n';
@@ -30,23 +25,10 @@ describe('the node:http path for /graphql and the REST mirror', () => {
   });
   after(() => h.close());
 
-  /** One exchange with node's client, which can send what fetch will not (chunks, HEAD bodies, raw bytes). */
-  function send(method: string, path: string, headers: Record<string, string>, chunks: Array<string | Buffer> = []): Promise<Answer> {
-    const { hostname, port } = new URL(h.url);
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: hostname, port, method, path, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      for (const chunk of chunks) req.write(chunk);
-      req.end();
-    });
-  }
+  const send = (method: string, path: string, headers: Record<string, string>, chunks: Array<string | Buffer> = []): Promise<RawAnswer> =>
+    rawRequest(`${h.url}${path}`, method, headers, chunks);
 
-  const assertError = (answer: Answer, status: number, message: string) => {
+  const assertError = (answer: RawAnswer, status: number, message: string) => {
     assert.equal(answer.status, status);
     assert.equal(answer.headers['content-type'], 'application/json; charset=utf-8');
     assert.deepEqual(JSON.parse(answer.body), { message });
