@@ -41,6 +41,13 @@ describe('the node:http path for /graphql and the REST mirror', () => {
     assert.equal(answer.headers['content-length'], String(Buffer.byteLength(PUBLIC_DATA)));
   });
 
+  it('decodes UTF-8 split across chunks and drops a byte-order mark, as body-parser does', async () => {
+    const text = Buffer.from('{"query":"{ publicMessage { text } } # é€"}');
+    const split = text.indexOf(Buffer.from('€')) + 1;
+    assert.equal((await send('POST', '/graphql', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }, [text.subarray(0, split), text.subarray(split)])).body, PUBLIC_DATA);
+    assert.equal((await send('POST', '/graphql', JSON_TYPE, [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), text])])).body, PUBLIC_DATA);
+  });
+
   it('answers a body over the limit with a JSON 413, with a content-length and without one', async () => {
     const huge = JSON.stringify({ query: `{ publicMessage { text } } #${'x'.repeat(150_000)}` });
     assertError(await send('POST', '/graphql', JSON_TYPE, [huge]), 413, 'Payload Too Large');
