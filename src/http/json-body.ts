@@ -52,9 +52,9 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse): P
  * `type`s: over the limit, by its declared length before any byte is read or while it arrives;
  * shorter or longer than declared; aborted. A byte-order mark is dropped, as raw-body's decoder does.
  *
- * raw-body itself cost about 9 µs more per `/graphql` request (`npm run bench`, bench/README.md):
- * it adds five listeners and removes them again, and settles on a later tick. These listeners stay
- * until the request is collected, and each ignores events once the body is settled.
+ * raw-body itself cost about 9 µs more server CPU per `/graphql` request (an interleaved A/B,
+ * bench/README.md, step 7): it adds five listeners and removes them again, and settles on a later
+ * tick. These listeners stay until the request is collected, and ignore events once it is settled.
  */
 function readUtf8(req: IncomingMessage, length: number | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
