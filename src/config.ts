@@ -96,7 +96,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_AUDIENCE = 'https://hello-world.example.com';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/i;
-export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Until the key set is refetched, a key withdrawn upstream keeps verifying; 5 minutes bounds that
@@ -208,10 +208,14 @@ function derivedFrom(base: string): Omit<IssuerConfig, 'audience'> {
   };
 }
 
+/** Where an issuer may serve its tokens' keys and metadata from: https, or plain http on loopback only. */
+export function isTrustedIssuerUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
 function issuerFromUrl(value: string): Omit<IssuerConfig, 'audience'> {
   const url = parseUrl('AUTH0_ISSUER_BASE_URL', value);
-  const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isTrustedIssuerUrl(url)) {
     throw new ConfigError('AUTH0_ISSUER_BASE_URL', 'must use https (plain http only for localhost, 127.0.0.1 or [::1])');
   }
   if (url.search || url.hash || url.username) {

@@ -11,19 +11,23 @@ import type { AuthRequest } from './context.js';
  * Returns the problem, for the log, or undefined when there is none.
  */
 export function credentialsProblemOf({ url, rawHeaders }: Pick<AuthRequest, 'url' | 'rawHeaders'>): string | undefined {
-  if (authorizationHeaderCount(rawHeaders) > 1) return 'credentials in more than one header';
+  if (rawHeaderValues(rawHeaders, 'authorization').length > 1) return 'credentials in more than one header';
   if (hasAccessTokenParameter(url)) return 'access_token in the query string';
   return undefined;
 }
 
-function authorizationHeaderCount(rawHeaders: readonly string[]): number {
-  let count = 0;
+/**
+ * Every value sent under `lowerCaseName`, however it was spelled, from node's `rawHeaders`: node
+ * keeps only the first of some repeated headers in `headers`, and joins others.
+ */
+export function rawHeaderValues(rawHeaders: readonly string[], lowerCaseName: string): string[] {
+  const values: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     // The length first: this runs on every request, and lower-casing each name allocates.
     const name = rawHeaders[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') count += 1;
+    if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) values.push(rawHeaders[i + 1]!);
   }
-  return count;
+  return values;
 }
 
 function hasAccessTokenParameter(url: string): boolean {

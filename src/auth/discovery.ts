@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LOOPBACK_HOSTS, type IssuerConfig } from '../config.js';
+import { isTrustedIssuerUrl, type IssuerConfig } from '../config.js';
 
 /**
  * Takes the issuer and its key-set URL from the provider's OIDC discovery document (OpenID
@@ -34,7 +34,7 @@ async function fetchMetadata(url: URL, expectedIssuer: string, timeoutMs: number
   if (typeof issuer !== 'string' || withoutTrailingSlash(issuer) !== withoutTrailingSlash(expectedIssuer)) {
     throw new Error(`the document names another issuer: ${String(issuer)}`);
   }
-  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri) || !trustedScheme(new URL(jwksUri))) {
+  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri) || !isTrustedIssuerUrl(new URL(jwksUri))) {
     throw new Error('the document has no usable https jwks_uri');
   }
   return { issuer, jwksUri: new URL(jwksUri) };
@@ -42,9 +42,4 @@ async function fetchMetadata(url: URL, expectedIssuer: string, timeoutMs: number
 
 function withoutTrailingSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url;
-}
-
-/** The rule `config.ts` applies to the issuer URL: https, or plain http on loopback only. */
-function trustedScheme(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }

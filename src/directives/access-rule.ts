@@ -42,7 +42,7 @@ export interface AccessRule {
  * concrete type's rule holds however it was reached (directly, through an interface or a union).
  * Without `fieldName`, only the type-level uses: the rule every field of the type shares.
  */
-export function directiveUses(schema: GraphQLSchema, typeName: string, fieldName: string | undefined, directiveName: string): DirectiveUse[] {
+function directiveUses(schema: GraphQLSchema, typeName: string, fieldName: string | undefined, directiveName: string): DirectiveUse[] {
   const type = schema.getType(typeName);
   if (!isObjectType(type)) return [];
   const owners = [...type.getInterfaces(), type];
@@ -98,7 +98,7 @@ export function accessRules(schema: GraphQLSchema): AccessRule[] {
   return objectTypes(schema).flatMap((type) => Object.keys(type.getFields()).map((field) => accessRuleOf(schema, type.name, field)));
 }
 
-export function objectTypes(schema: GraphQLSchema): GraphQLObjectType[] {
+function objectTypes(schema: GraphQLSchema): GraphQLObjectType[] {
   return Object.values(schema.getTypeMap()).filter(
     (type: GraphQLNamedType): type is GraphQLObjectType => isObjectType(type) && !isIntrospectionType(type),
   );

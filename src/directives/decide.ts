@@ -3,13 +3,20 @@ import { AccessDeniedError, ErrorCode } from '../errors.js';
 import type { AccessRule } from './access-rule.js';
 
 /**
- * The part of a rule that the token alone decides: `@auth`, `@hasPermission` and `@requiresScopes`.
- * Undefined allows; policies are left to `runPolicies`, since they need the data.
+ * Whether the token alone satisfies a rule's `@auth`, `@hasPermission` and `@requiresScopes`. It
+ * allocates nothing: it runs for every guarded field, and every hidden list item, of every request.
+ */
+export function grants(rule: AccessRule, principal: Principal | null): boolean {
+  if (rule.access === 'public') return true;
+  return principal !== null && (rule.access === 'authenticated' || rule.anyOf.some((all) => all.every((p) => principal.permissions.has(p))));
+}
+
+/**
+ * The part of a rule that the token alone decides, as the error a denial raises. Undefined allows;
+ * policies are left to `runPolicies`, since they need the data.
  */
 export function decideStatically(rule: AccessRule, principal: Principal | null): AccessDeniedError | undefined {
-  if (rule.access === 'public') return undefined;
-  // Granting is checked first and allocates nothing: it runs for every guarded field of every request.
-  if (principal && (rule.access === 'authenticated' || rule.anyOf.some((all) => all.every((p) => principal.permissions.has(p))))) return undefined;
+  if (grants(rule, principal)) return undefined;
   const required = [...new Set(rule.anyOf.flat())];
   if (!principal) return new AccessDeniedError(ErrorCode.UNAUTHENTICATED, rule.field, required, required);
   const missing = [...new Set(missingFrom(rule, principal).flat())];

@@ -13,20 +13,20 @@ import type { RequestContext } from '../auth/context.js';
 import type { AccessDeniedError } from '../errors.js';
 import type { Policy } from '../policies.js';
 import { accessRuleOf, type AccessRule } from './access-rule.js';
-import { decideStatically } from './decide.js';
+import { decideStatically, grants } from './decide.js';
 import { runPolicies } from './policy-check.js';
 
 type Decision = AccessDeniedError | undefined;
 
 /** Decides one request's access to one field of one object: a denial, or undefined to let it resolve. */
-export type Guard = (parent: unknown, args: Record<string, unknown>, context: RequestContext) => Decision | Promise<Decision>;
+type Guard = (parent: unknown, args: Record<string, unknown>, context: RequestContext) => Decision | Promise<Decision>;
 
 /**
  * The one guard of a field, built once from its effective rule when the schema is built: the
  * token's part is decided synchronously, policies afterwards and only when the token allows.
  * Undefined for a field nothing guards.
  */
-export function guardOf(rule: AccessRule, registry: Readonly<Record<string, Policy>>): Guard | undefined {
+function guardOf(rule: AccessRule, registry: Readonly<Record<string, Policy>>): Guard | undefined {
   if (rule.access === 'public' && rule.policies.length === 0) return undefined;
   const named = rule.policies.map((name) => [name, registry[name]!] as const);
   return (parent, args, context) => {
@@ -107,6 +107,6 @@ function hiddenItems(schema: GraphQLSchema, type: GraphQLOutputType): Hide | und
   if (typeRules.size === 0) return undefined;
   return (item, context) => {
     const rule = typeRules.get((item as { __typename?: string } | null)?.__typename ?? '');
-    return rule !== undefined && decideStatically(rule, context.principal) !== undefined;
+    return rule !== undefined && !grants(rule, context.principal);
   };
 }

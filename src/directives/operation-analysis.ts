@@ -17,7 +17,7 @@ import { getVariableValues } from 'graphql/execution/values.js';
 import type { Principal } from '../auth/principal.js';
 import type { AccessDeniedError } from '../errors.js';
 import { accessRuleOf, type AccessRule } from './access-rule.js';
-import { decideStatically, missingFrom } from './decide.js';
+import { decideStatically, grants, missingFrom } from './decide.js';
 
 /** Effective rules by schema, worked out once each: reject mode analyses every operation. */
 const ruleCaches = new WeakMap<GraphQLSchema, Map<string, AccessRule>>();
@@ -95,7 +95,8 @@ export function analyzeOperation(
       const rule = ruleOf(type.name, fieldName);
       const denial = decideStatically(rule, principal);
       if (denial) {
-        const alternatives = rule.anyOf.map((required, index) => ({ required, missing: missingFrom(rule, principal)[index]! }));
+        const missing = missingFrom(rule, principal);
+        const alternatives = rule.anyOf.map((required, index) => ({ required, missing: missing[index]! }));
         denials.set(`${fieldPath} ${rule.field}`, { path: fieldPath, field: rule.field, code: denial.code, alternatives });
         continue;
       }
@@ -107,7 +108,7 @@ export function analyzeOperation(
       } else if (isAbstractType(returned)) {
         const inList = isListType(getNullableType(fieldType));
         for (const possible of schema.getPossibleTypes(returned)) {
-          if (inList && decideStatically(ruleOf(possible.name), principal)) continue;
+          if (inList && !grants(ruleOf(possible.name), principal)) continue;
           visit(possible, collectSubfields(schema, fragments, variableValues, possible, nodes), [...path, responseName]);
         }
       }

@@ -23,17 +23,25 @@ export async function runPolicies(
 }
 
 async function decide(name: string, policy: Policy, input: PolicyInput): Promise<unknown> {
+  try {
+    const answer = policy(input);
+    // A synchronous answer cannot run late, so only a promise races the timeout (and sets a timer).
+    return answer instanceof Promise ? await withinTimeout(name, answer, input) : answer;
+  } catch (error) {
+    input.context.log.error({ err: error, policy: name }, 'policy failed; denied');
+    return false;
+  }
+}
+
+async function withinTimeout(name: string, answer: Promise<unknown>, input: PolicyInput): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(resolve, POLICY_TIMEOUT_MS, TIMED_OUT);
   });
   try {
-    const answer = await Promise.race([Promise.resolve().then(() => policy(input)), timeout]);
-    if (answer === TIMED_OUT) input.context.log.error({ policy: name, timeoutMs: POLICY_TIMEOUT_MS }, 'policy timed out; denied');
-    return answer;
-  } catch (error) {
-    input.context.log.error({ err: error, policy: name }, 'policy failed; denied');
-    return false;
+    const settled = await Promise.race([answer, timeout]);
+    if (settled === TIMED_OUT) input.context.log.error({ policy: name, timeoutMs: POLICY_TIMEOUT_MS }, 'policy timed out; denied');
+    return settled;
   } finally {
     clearTimeout(timer);
   }

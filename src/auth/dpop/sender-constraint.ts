@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { authFailureError, type AuthFailure, type AuthScheme, type ChallengeOptions } from '../../errors.js';
+import type { AuthRequest } from '../context.js';
+import { rawHeaderValues } from '../credentials-placement.js';
 import type { Principal } from '../principal.js';
 import type { NonceSource } from './nonce.js';
 import { verifyProof, type ProofRules } from './proof.js';
@@ -23,13 +24,7 @@ export const DPOP_DEFAULTS: DpopSettings = {
 };
 
 /** The parts of a request the DPoP checks read. */
-export interface ProofCarrier {
-  method: string;
-  /** Path and query, as `IncomingMessage.url`. */
-  url: string;
-  headers: IncomingHttpHeaders;
-  rawHeaders: readonly string[];
-}
+export type ProofCarrier = Omit<AuthRequest, 'log'>;
 
 export interface SenderConstraint {
   /** The challenge options for a failure of a request made with `scheme`. */
@@ -93,8 +88,8 @@ export function createSenderConstraint(
 
 /** The value of the one `DPoP` header; empty, so refused, when there is none or more than one (RFC 9449 §4.3 step 1). */
 function singleProofHeader(rawHeaders: readonly string[]): string {
-  const valueIndexes = rawHeaders.flatMap((name, i) => (i % 2 === 0 && name.toLowerCase() === 'dpop' ? [i + 1] : []));
-  return valueIndexes.length === 1 ? rawHeaders[valueIndexes[0]!]! : '';
+  const values = rawHeaderValues(rawHeaders, 'dpop');
+  return values.length === 1 ? values[0]! : '';
 }
 
 /** The URL the proof's `htu` must name; empty, so matching no `htu`, without a public URL or a `Host`. */
