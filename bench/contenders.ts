@@ -5,7 +5,7 @@ import { sign, type KeySetServer, type SigningKey } from '../support/key-set-ser
 import type { Target } from './load.js';
 import { startBenchServer, startProject, type ServerProcess } from './processes.js';
 
-export const AUDIENCE = 'https://hello-world.example.com';
+const AUDIENCE = 'https://hello-world.example.com';
 const ADMIN = 'read:admin-messages';
 
 export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'admin-dpop' | 'public' | 'admin-uncached' | 'rest';
@@ -92,8 +92,8 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
     { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
   ];
-  const servers = [floor, restPeer, apollo, yoga, mercurius, project, uncached];
-  return { list, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
+  const servers = new Set(list.map((contender) => contender.server));
+  return { list, stop: async () => void (await Promise.all([...servers].map((s) => s.stop()))) };
 }
 
 /** Sends one request; undefined when it got exactly the expected answer, else what it got instead. */

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/free-port.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** An empty working directory, so that a developer's `.env` cannot change what is measured. */
@@ -57,15 +57,6 @@ export async function startProject(env: Record<string, string>, nodeArgs: string
   await withTimeout(Promise.race([untilAnswering(url), exited]), 'dist/main.js did not start listening');
   exited.catch(() => undefined);
   return serverProcess(child, url);
-}
-
-/** A port that was free a moment ago: good enough on the quiet machine a bench needs anyway. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 async function untilAnswering(url: string): Promise<void> {

@@ -16,7 +16,7 @@ export interface Summary {
 }
 
 /** The median; for an even count, the mean of the middle two. */
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -61,7 +61,7 @@ export function table(summaries: readonly Summary[], fixedRate: number): string 
 /** This project's throughput over each peer's, one row per way of calling this project. */
 export function ratioTable(summaries: readonly Summary[]): string {
   const peers = summaries.filter((s) => s.peer);
-  const ours = summaries.filter((s) => s.label.startsWith('this project: '));
+  const ours = summaries.filter((s) => !s.peer && s.key !== 'floor');
   return [
     `| req/s ÷ | ${peers.map((p) => p.label.replace(/^.*peer: /, '')).join(' | ')} |`,
     `|---|${peers.map(() => '--:').join('|')}|`,

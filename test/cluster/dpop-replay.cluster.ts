@@ -10,7 +10,8 @@ import { createDpopKey, createProof, type DpopKey } from '../../src/dev/dpop-pro
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
 import { KeySetServer, sign } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
-import { freePort, logLine } from '../helpers/process.js';
+import { freePort } from '../../support/free-port.js';
+import { logLine } from '../helpers/process.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 /**

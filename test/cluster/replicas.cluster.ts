@@ -13,6 +13,7 @@ import { ADMIN, AUDIENCE } from '../helpers/harness.js';
 import { KeySetServer, sign } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { finished, logLine } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Two instances of the built server (`node dist/main.js`, as deployed) behind Debian's nginx with
@@ -53,14 +54,6 @@ async function startInstance(port: number, idp: KeySetServer): Promise<Instance>
     await sleep(100);
   }
   return { port: bound, child, served: () => served, exit };
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 interface LoadResult {
@@ -154,7 +147,7 @@ describe('two replicas behind nginx', () => {
       instances[i] = await startInstance(old.port, idp);
       // As in a real rolling restart, the next instance goes only once the balancer sends traffic
       // to this one again: nginx keeps a failed server out of rotation for its fail_timeout.
-      await until(() => instances[i]!.served() > 0, 15_000);
+      await until(() => instances[i]!.served() > 0, `instance ${i} served`, 15_000);
     }
     await sleep(1_500);
     const { sent, failures } = await load.stop();
@@ -185,14 +178,14 @@ describe('two replicas behind nginx', () => {
     const expected = { data: { adminMessageFeed: { text: 'This is an admin message.' } } };
     assert.deepEqual((await events.next()).value, expected);
     // The instance's log line travels through a pipe, and may arrive after the event.
-    await until(() => connectedTo.some((count) => count > 0), 5_000);
+    await until(() => connectedTo.some((count) => count > 0), 'a subscription connected', 5_000);
     const victim = connectedTo.findIndex((count) => count > 0);
     instances[victim]!.child.kill('SIGKILL');
     await instances[victim]!.exit;
     // Events keep coming, now from the other instance, once the client has reconnected.
     while (connections < 2) assert.deepEqual((await events.next()).value, expected);
     assert.deepEqual((await events.next()).value, expected);
-    await until(() => connectedTo[1 - victim]! > 0, 5_000);
+    await until(() => connectedTo[1 - victim]! > 0, 'the subscription reconnected to the survivor', 5_000);
     t.diagnostic(`connections: ${connections}, initialised per instance: ${connectedTo.join(',')}`);
     await events.return?.(undefined);
     await client.dispose();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './process.js';
+import { freePort } from '../../support/free-port.js';
 
 const SHIPPED_CONFIG = fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
 const SHIPPED_UPSTREAMS = ['127.0.0.1:6061', '127.0.0.1:6062'];

@@ -144,16 +144,3 @@ export async function deadPort(): Promise<{ port: number; close(): Promise<void>
     },
   };
 }
-
-/**
- * A TCP port that was free a moment ago. Another process can take it before it is used: prefer
- * listening on port 0 (`startServer`). Kept for callers written against it.
- */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { freePort } from './process.js';
+import { freePort } from '../../support/free-port.js';
 
 const REDIS_SERVER = process.env['REDIS_SERVER_PATH'] ?? 'redis-server';
 

@@ -5,6 +5,7 @@ import { createClient, type Client, type FormattedExecutionResult } from 'graphq
 import WebSocket from 'ws';
 import { ADMIN, CLIENT_ORIGIN, type Harness } from '../helpers/harness.js';
 import { startLoggedHarness } from '../helpers/log-capture.js';
+import { until } from '../helpers/until.js';
 import { useHarness } from '../helpers/use-harness.js';
 import { QueryLimits } from '../../src/graphql/query-limits.js';
 
@@ -35,14 +36,6 @@ async function take(c: Client, query: string, count: number): Promise<{ results:
     return { results };
   } catch (error) {
     return { results, error };
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -94,7 +87,7 @@ describe('subscriptions over graphql-ws on /graphql', () => {
       const closes: number[] = [];
       const c = client(h, token, closes);
       await take(c, ADMIN_FEED, 1);
-      await until(() => closes.length > 0);
+      await until(() => closes.length > 0, 'the socket closed', 15_000);
       await c.dispose();
       assert.equal(closes[0], code);
     }
@@ -106,7 +99,7 @@ describe('subscriptions over graphql-ws on /graphql', () => {
     const closes: number[] = [];
     const c = client(h, await h.token({ permissions: [ADMIN], iat: now - 60, exp: now - 4 }), closes);
     const { results } = await take(c, ADMIN_FEED, 100);
-    await until(() => closes.length > 0);
+    await until(() => closes.length > 0, 'the socket closed', 15_000);
     await c.dispose();
     assert.equal(closes[0], 4401);
     assert.ok(results.length < 100);
@@ -160,7 +153,7 @@ describe('subscription logs', () => {
       const c = client(h, token);
       await take(c, ADMIN_FEED, 1);
       await c.dispose();
-      await until(() => logs.lines.some((line) => line['msg'] === 'subscription socket closed'));
+      await until(() => logs.lines.some((line) => line['msg'] === 'subscription socket closed'), 'the close logged', 15_000);
       const connected = logs.lines.find((line) => line['msg'] === 'subscription socket connected');
       const id = connected?.['connectionId'];
       assert.equal(typeof id, 'string');
