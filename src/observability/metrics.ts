@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AuthzDecision, DpopProofResult, Telemetry } from './hooks.js';
+import type { AuthzDecision, CredentialsRejection, DpopProofResult, Telemetry } from './hooks.js';
 
 /** The label values a caller's method can become; anything else is `_OTHER`, as OpenTelemetry's HTTP conventions spell it. */
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
@@ -15,6 +15,16 @@ const CLOSE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 const DECISIONS: readonly AuthzDecision[] = ['granted', 'unauthenticated', 'forbidden'];
+/** The refusal reasons of the project's own; jose's codes get their series when first seen. */
+const OWN_REJECTIONS: readonly CredentialsRejection[] = [
+  'malformed',
+  'misplaced',
+  'key_set_unavailable',
+  'dpop_binding',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+  'replay_store_unavailable',
+];
 const DPOP_RESULTS: readonly DpopProofResult[] = ['valid', 'replayed', 'invalid', 'store_unavailable'];
 
 /** OpenTelemetry's HTTP server buckets, with two below 5 ms: most answers here take well under one. */
@@ -73,6 +83,7 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
   const subscriptions = new Gauge({ name: 'graphql_subscriptions', help: 'Subscriptions running now.', registers });
   const closes = new Counter({ name: 'graphql_ws_closes_total', help: 'WebSocket connections closed, by close code.', labelNames: ['code'], registers });
 
+  for (const reason of OWN_REJECTIONS) rejected.inc({ reason }, 0);
   for (const result of DPOP_RESULTS) proofs.inc({ result }, 0);
   for (const result of ['hit', 'miss']) cache.inc({ result }, 0);
   for (const result of ['success', 'failure']) fetches.inc({ result }, 0);
