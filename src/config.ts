@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
 import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
 import type { KeySetTimings } from './auth/key-set.js';
-import { SAMPLERS, type TracingSettings } from './observability/tracing.js';
+import { SAMPLERS, type TracingSettings } from './observability/tracing-settings.js';
 
 /** Where access tokens come from and whom they must be meant for. */
 export interface IssuerConfig {

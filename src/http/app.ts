@@ -57,7 +57,7 @@ export { BODY_LIMIT } from './json-body.js';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
 export async function buildApp({ config, logger, mintToken, schema: givenSchema }: AppOptions): Promise<App> {
-  const observability = createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
+  const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
   const { telemetry } = observability;
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
   const schema = givenSchema ?? buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message), telemetry });

@@ -1,11 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { trace } from '@opentelemetry/api';
 import { NO_TELEMETRY, type Telemetry } from './hooks.js';
-import { createMetrics } from './metrics.js';
-import { createTracing, type TracingSettings } from './tracing.js';
-
-export { traceLogFields } from './tracing.js';
-export type { TracingSettings } from './tracing.js';
+import type { TracingSettings } from './tracing-settings.js';
 
 /** Metrics with `METRICS_PORT` set, traces with an OTLP endpoint set; either, both or neither. */
 export interface ObservabilitySettings {
@@ -27,13 +24,17 @@ export interface Observability {
   instrument(handler: Handler, routeOf: (url: string) => string): Handler;
   /** The metrics listener's handler (`GET /metrics`); undefined when metrics are off. */
   metricsHandler: Handler | undefined;
+  /** Exports the spans not yet sent, and stops. */
   close(): Promise<void>;
 }
 
-/** The capability's one entry point, composed by `src/http/app.ts`. */
-export function createObservability(settings: ObservabilitySettings): Observability {
-  const metrics = settings.metrics ? createMetrics() : undefined;
-  const tracing = settings.tracing ? createTracing(settings.tracing) : undefined;
+/**
+ * The capability's one entry point, composed by `src/http/app.ts`. prom-client and the
+ * OpenTelemetry SDK are loaded only when configured, so a process that uses neither never loads them.
+ */
+export async function createObservability(settings: ObservabilitySettings): Promise<Observability> {
+  const metrics = settings.metrics ? (await import('./metrics.js')).createMetrics() : undefined;
+  const tracing = settings.tracing ? (await import('./tracing.js')).createTracing(settings.tracing) : undefined;
   const telemetry: Telemetry = { ...NO_TELEMETRY, ...metrics?.hooks, ...(tracing ? { span: tracing.span } : {}) };
   return {
     telemetry,
@@ -53,4 +54,10 @@ export function createObservability(settings: ObservabilitySettings): Observabil
     metricsHandler: metrics?.handler,
     close: async () => tracing?.close(),
   };
+}
+
+/** pino's `mixin` while tracing is on: the ids of the span current when a line is written. */
+export function traceLogFields(): Record<string, string> {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {};
 }

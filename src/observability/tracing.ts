@@ -16,29 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { SpanName } from './hooks.js';
-
-/** The values of OpenTelemetry's `OTEL_TRACES_SAMPLER` this API understands. */
-export const SAMPLERS = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-] as const;
-
-/** Tracing as the standard `OTEL_*` variables describe it; `config.ts` reads them and hands them over. */
-export interface TracingSettings {
-  /** Where spans are POSTed as OTLP/HTTP JSON: the collector's `/v1/traces`. */
-  url: URL;
-  /** Sent with every export, e.g. a collector's API key. */
-  headers: Readonly<Record<string, string>>;
-  serviceName: string;
-  resourceAttributes: Readonly<Record<string, string>>;
-  sampler: (typeof SAMPLERS)[number];
-  /** The ratio of the `traceidratio` samplers, 0 to 1. */
-  samplerRatio: number;
-}
+import type { TracingSettings } from './tracing-settings.js';
 
 export interface Tracing {
   span<T>(name: SpanName, work: () => Promise<T>, policy?: string): Promise<T>;
@@ -123,10 +101,4 @@ async function ended<T>(span: Span, work: Promise<T>): Promise<T> {
 function samplerOf({ sampler, samplerRatio }: TracingSettings): Sampler {
   const root = sampler.endsWith('always_on') ? new AlwaysOnSampler() : sampler.endsWith('always_off') ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(samplerRatio);
   return sampler.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
-}
-
-/** pino's `mixin` while tracing is on: the ids of the span current when a line is written. */
-export function traceLogFields(): Record<string, string> {
-  const spanContext = trace.getActiveSpan()?.spanContext();
-  return spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {};
 }
