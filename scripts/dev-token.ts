@@ -1,6 +1,7 @@
 /**
- * `npm run token -- [--permissions a,b] [--dpop]`: prints, as the last line, an access token that
- * the server on PORT (default 6060) accepts, taken from its embedded development issuer. With
+ * `npm run token -- [--permissions a,b] [--dpop] [--issuer n]`: prints, as the last line, an access
+ * token that the server on PORT (default 6060) accepts, taken from its embedded development issuer
+ * (the n-th, from 1, when it was started with DEV_ISSUERS=2). With
  * `--dpop` the token is bound to a fresh ES256 key, printed first as a private JWK for
  * `npm run dpop-proof`.
  */
@@ -9,11 +10,14 @@ import { exportJWK } from 'jose';
 import { loadConfigFromProcess } from '../src/config.js';
 import { createDpopKey } from '../src/dev/dpop-proof.js';
 
-const { values } = parseArgs({ options: { permissions: { type: 'string', default: '' }, dpop: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { permissions: { type: 'string', default: '' }, dpop: { type: 'boolean', default: false }, issuer: { type: 'string', default: '1' } },
+});
 const { port } = loadConfigFromProcess();
 const key = values.dpop ? await createDpopKey() : undefined;
 const url = new URL(`http://127.0.0.1:${port}/dev/token`);
 url.searchParams.set('permissions', values.permissions);
+url.searchParams.set('issuer', values.issuer);
 if (key) url.searchParams.set('jkt', key.thumbprint);
 
 // A timer of our own, not AbortSignal.timeout's unref'd one: a fetch whose connection is reset can

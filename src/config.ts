@@ -7,19 +7,39 @@ import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
 import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
 import type { KeySetTimings } from './auth/key-set.js';
 
-/** Where access tokens come from and whom they must be meant for. */
-export interface IssuerConfig {
+/** Everything bound to one issuer besides where it is: whom its tokens are for and what they grant. */
+export interface IssuerSettings {
+  /** The API identifier(s); a token's `aud` must contain one of them. */
+  audience: string | string[];
+  /** Where its tokens carry permissions: a top-level claim name, or an RFC 6901 JSON Pointer starting with `/`. */
+  permissionsClaim: string;
+  /** The JWS algorithms its tokens may be signed with; asymmetric only. */
+  algorithms: string[];
+  /** Fetching of its key set, in milliseconds. */
+  keySet: KeySetTimings;
+  /** True refuses its tokens unless DPoP-bound (`DPOP_REQUIRED` is the default). */
+  dpopRequired: boolean;
+}
+
+/** A trusted issuer: where its tokens come from, and every setting bound to it. */
+export interface IssuerConfig extends IssuerSettings {
   /** Exact `iss` a token must carry, e.g. `https://tenant.eu.auth0.com/`. */
   issuer: string;
   /** The issuer's JSON Web Key Set. */
   jwksUri: URL;
-  /** The API identifier a token's `aud` must contain. */
-  audience: string;
   /**
    * The provider's OIDC discovery document: when it answers at start-up, its `issuer` and
-   * `jwks_uri` replace the two above, which are derived from the tenant's address.
+   * `jwks_uri` replace the two above, which are derived from the issuer's address.
    */
   discoveryUrl?: URL;
+}
+
+/** No issuer configured outside production: `main` starts `count` development issuers on loopback. */
+export interface EmbeddedIssuers {
+  embedded: true;
+  /** `DEV_ISSUERS`: the second one reads permissions from a Keycloak-shaped claim. */
+  count: 1 | 2;
+  settings: IssuerSettings;
 }
 
 export interface Config {
@@ -30,22 +50,18 @@ export interface Config {
   /** The one browser origin allowed by CORS. */
   clientOriginUrl: string;
   /**
-   * The token issuer, or `embedded` when no tenant is configured outside production:
-   * `main` then starts a development issuer on loopback and fills this in.
+   * The trusted issuers, from `AUTH_ISSUERS` or the single-issuer shorthand, or `embedded` when
+   * none is configured outside production: `main` then starts development issuers and fills this in.
    */
-  issuer: IssuerConfig | { embedded: true; audience: string };
+  issuers: IssuerConfig[] | EmbeddedIssuers;
   /** Whether schema introspection and `/schema.graphql` are served (tooling depends on them). */
   introspection: boolean;
   /** Limits on each connection, so slow or idle clients cannot hold the server's sockets. */
   http: HttpLimits;
-  /** How many verified tokens are remembered; 0 turns the cache off. */
+  /** How many verified tokens are remembered for each issuer; 0 turns the cache off. */
   tokenCacheSize: number;
-  /** Fetching of the issuer's key set, in milliseconds. */
-  keySet: KeySetTimings;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
-  /** Where a token's permissions are read from: the Auth0 RBAC array or the OAuth 2 `scope` string, never both. */
-  permissionsClaim: PermissionsClaim;
   /** True refuses to build a schema with a root field that has neither a rule nor an explicit `@public`. */
   denyByDefault: boolean;
   /** `filter` nulls each denied field; `reject` refuses an operation that selects one, before anything runs. */
@@ -60,8 +76,6 @@ export interface Config {
   redisUrl: URL | undefined;
 }
 
-export type PermissionsClaim = 'permissions' | 'scope';
-
 export type Mode = 'production' | 'development' | 'test';
 
 export interface HttpLimits {
@@ -75,10 +89,10 @@ export interface HttpLimits {
   maxConnections: number;
 }
 
-export const DEFAULT_PERMISSIONS_CLAIM: PermissionsClaim = 'permissions';
+export const DEFAULT_PERMISSIONS_CLAIM = 'permissions';
 
-/** The configuration once the embedded development issuer, if any, is running. */
-export type ResolvedConfig = Config & { issuer: IssuerConfig };
+/** The configuration once the embedded development issuers, if any, are running. */
+export type ResolvedConfig = Config & { issuers: IssuerConfig[] };
 
 /** A configuration error; `main` prints its message as the one line before exiting. */
 export class ConfigError extends Error {
@@ -112,12 +126,13 @@ export function loadConfig(env: Env): Config {
   const production = mode === 'production';
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 300_000);
   const publicUrl = nonEmpty(env, 'PUBLIC_URL') === undefined ? undefined : origin(env, 'PUBLIC_URL', '');
+  const dpopRequired = boolean(env, 'DPOP_REQUIRED', DPOP_DEFAULTS.required);
   return {
     mode,
     production,
     port: integer(env, 'PORT', 6060, 0, 65535),
     clientOriginUrl: origin(env, 'CLIENT_ORIGIN_URL', 'http://localhost:4040'),
-    issuer: issuer(env, production),
+    issuers: issuers(env, production, { algorithms: [...DEFAULT_ALGORITHMS], keySet: keySetTimings(env), dpopRequired }),
     // The SDL and introspection list every permission and where it applies: public only on purpose in production.
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     http: {
@@ -129,9 +144,7 @@ export function loadConfig(env: Env): Config {
       maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
     },
     tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 10_000, 0, 10_000_000),
-    keySet: keySetTimings(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    permissionsClaim: oneOf<PermissionsClaim>(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], DEFAULT_PERMISSIONS_CLAIM),
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
     unauthorizedMode: oneOf(env, 'AUTHZ_UNAUTHORIZED_MODE', ['filter', 'reject'], 'filter'),
     subscriptionMaxConnections: integer(env, 'SUBSCRIPTION_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
@@ -140,7 +153,7 @@ export function loadConfig(env: Env): Config {
       algorithms: list(env, 'DPOP_ALGS', ASYMMETRIC_ALGORITHMS, DPOP_DEFAULTS.algorithms),
       maxAgeS: integer(env, 'DPOP_IAT_MAX_AGE_S', DPOP_DEFAULTS.maxAgeS, 1, 3_600),
       maxAheadS: integer(env, 'DPOP_IAT_MAX_AHEAD_S', DPOP_DEFAULTS.maxAheadS, 0, 300),
-      required: boolean(env, 'DPOP_REQUIRED', DPOP_DEFAULTS.required),
+      required: dpopRequired,
       nonce: boolean(env, 'DPOP_NONCE', false),
       publicUrl,
     },
@@ -148,17 +161,27 @@ export function loadConfig(env: Env): Config {
   };
 }
 
+/** The bounds of each key-set timing, for `JWKS_*` and an `AUTH_ISSUERS` entry's `keySet` alike. */
+const TIMING_BOUNDS: Readonly<Record<keyof KeySetTimings, readonly [min: number, max: number]>> = {
+  timeoutMs: [1, 5_000],
+  cooldownMs: [0, 3_600_000],
+  maxAgeMs: [1_000, 86_400_000],
+  staleMaxMs: [1_000, 604_800_000],
+  retryAfterFailureMs: [0, 60_000],
+};
+
 function keySetTimings(env: Env): KeySetTimings {
-  const maxAgeMs = integer(env, 'JWKS_MAX_AGE_MS', KEY_SET_MAX_AGE_MS, 1_000, 86_400_000);
-  const staleMaxMs = integer(env, 'JWKS_STALE_MAX_MS', KEY_SET_STALE_MAX_MS, 1_000, 604_800_000);
-  if (staleMaxMs < maxAgeMs) throw new ConfigError('JWKS_STALE_MAX_MS', `must be at least JWKS_MAX_AGE_MS (${maxAgeMs}), got "${staleMaxMs}"`);
-  return {
-    timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, 1, 5_000),
-    cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
-    maxAgeMs,
-    staleMaxMs,
-    retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, 0, 60_000),
+  const timings = {
+    timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, ...TIMING_BOUNDS.timeoutMs),
+    cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, ...TIMING_BOUNDS.cooldownMs),
+    maxAgeMs: integer(env, 'JWKS_MAX_AGE_MS', KEY_SET_MAX_AGE_MS, ...TIMING_BOUNDS.maxAgeMs),
+    staleMaxMs: integer(env, 'JWKS_STALE_MAX_MS', KEY_SET_STALE_MAX_MS, ...TIMING_BOUNDS.staleMaxMs),
+    retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, ...TIMING_BOUNDS.retryAfterFailureMs),
   };
+  if (timings.staleMaxMs < timings.maxAgeMs) {
+    throw new ConfigError('JWKS_STALE_MAX_MS', `must be at least JWKS_MAX_AGE_MS (${timings.maxAgeMs}), got "${timings.staleMaxMs}"`);
+  }
+  return timings;
 }
 
 function list(env: Env, name: string, allowed: readonly string[], fallback: readonly string[]): string[] {
@@ -180,29 +203,154 @@ function redisUrl(env: Env): URL | undefined {
   return url;
 }
 
-function issuer(env: Env, production: boolean): Config['issuer'] {
+/** The single-issuer shorthand, which `AUTH_ISSUERS` replaces. */
+const SHORTHAND = ['AUTH0_DOMAIN', 'AUTH0_ISSUER_BASE_URL', 'AUTH0_AUDIENCE', 'PERMISSIONS_CLAIM'] as const;
+const DEFAULT_ALGORITHMS = ['RS256'] as const;
+
+type IssuerDefaults = Omit<IssuerSettings, 'audience' | 'permissionsClaim'>;
+
+function issuers(env: Env, production: boolean, defaults: IssuerDefaults): Config['issuers'] {
+  const list = notBlank(env, 'AUTH_ISSUERS');
+  const devIssuers = integer(env, 'DEV_ISSUERS', 1, 1, 2) as 1 | 2;
+  const configured = list === undefined ? shorthandIssuer(env, production, defaults) : issuerList(env, list, defaults);
+  if (!Array.isArray(configured)) return { ...configured, count: devIssuers };
+  if (nonEmpty(env, 'DEV_ISSUERS') !== undefined) {
+    throw new ConfigError('DEV_ISSUERS', 'applies to the embedded development issuers only; remove it while issuers are configured');
+  }
+  return configured;
+}
+
+function shorthandIssuer(env: Env, production: boolean, defaults: IssuerDefaults): IssuerConfig[] | Omit<EmbeddedIssuers, 'count'> {
   // Set but empty is a mistake (a template copied without its values), never "use development mode".
   const domain = notBlank(env, 'AUTH0_DOMAIN');
   const base = notBlank(env, 'AUTH0_ISSUER_BASE_URL');
   const audience = notBlank(env, 'AUTH0_AUDIENCE');
+  const claim = permissionsClaim(nonEmpty(env, 'PERMISSIONS_CLAIM') ?? DEFAULT_PERMISSIONS_CLAIM, (problem) => new ConfigError('PERMISSIONS_CLAIM', problem));
   if (!domain && !base) {
     if (production) {
-      throw new ConfigError('AUTH0_DOMAIN', 'and AUTH0_AUDIENCE must be set when NODE_ENV=production');
+      throw new ConfigError('AUTH0_DOMAIN', 'and AUTH0_AUDIENCE (or AUTH_ISSUERS) must be set when NODE_ENV=production');
     }
-    return { embedded: true, audience: audience ?? DEFAULT_AUDIENCE };
+    return { embedded: true, settings: { ...defaults, audience: audience ?? DEFAULT_AUDIENCE, permissionsClaim: claim } };
   }
   if (!audience) throw new ConfigError('AUTH0_AUDIENCE', 'must be set to the API identifier of your Auth0 API');
-  if (base) return { ...issuerFromUrl(base), audience };
+  const settings = { ...defaults, audience, permissionsClaim: claim };
+  if (base) {
+    const url = issuerUrl(base, (problem) => new ConfigError('AUTH0_ISSUER_BASE_URL', problem));
+    return [{ ...settings, ...locationsUnder(url), issuer: url }];
+  }
   if (!DOMAIN.test(domain!)) {
     throw new ConfigError('AUTH0_DOMAIN', `must be a host name such as tenant.eu.auth0.com, got "${domain}"`);
   }
-  return { ...derivedFrom(`https://${domain!.toLowerCase()}/`), audience };
+  const url = `https://${domain!.toLowerCase()}/`;
+  return [{ ...settings, ...locationsUnder(url), issuer: url }];
 }
 
-/** Auth0's own spelling of the issuer (with its trailing slash), and the locations under it. */
-function derivedFrom(base: string): Omit<IssuerConfig, 'audience'> {
+/** The fields of an `AUTH_ISSUERS` entry; any other is a typo, refused rather than ignored. */
+const ENTRY_FIELDS = ['issuer', 'audience', 'permissionsClaim', 'algorithms', 'jwksUri', 'keySet', 'dpopRequired'];
+
+function issuerList(env: Env, text: string, defaults: IssuerDefaults): IssuerConfig[] {
+  const both = SHORTHAND.filter((name) => env[name] !== undefined);
+  if (both.length > 0) {
+    throw new ConfigError('AUTH_ISSUERS', `and ${both.join(', ')} are both set: list every issuer in AUTH_ISSUERS, or remove it and keep the single-issuer variables`);
+  }
+  let entries: unknown;
+  try {
+    entries = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('AUTH_ISSUERS', `is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw new ConfigError('AUTH_ISSUERS', 'must be a JSON array of issuers, e.g. [{"issuer":"https://tenant.eu.auth0.com/","audience":"https://api.example.com"}]');
+  }
+  const seen = new Set<string>();
+  return entries.map((entry: unknown, index) => {
+    const issuer = issuerEntry(entry, (problem) => new ConfigError('AUTH_ISSUERS', `entry ${index + 1}: ${problem}`), defaults);
+    if (seen.has(issuer.issuer)) throw new ConfigError('AUTH_ISSUERS', `entry ${index + 1}: the issuer "${issuer.issuer}" is listed twice`);
+    seen.add(issuer.issuer);
+    return issuer;
+  });
+}
+
+type Fail = (problem: string) => ConfigError;
+
+function issuerEntry(entry: unknown, fail: Fail, defaults: IssuerDefaults): IssuerConfig {
+  const fields = record(entry, 'must be an object such as {"issuer":"…","audience":"…"}', fail);
+  const unknown = Object.keys(fields).find((field) => !ENTRY_FIELDS.includes(field));
+  if (unknown !== undefined) throw fail(`has no field "${unknown}" (the fields are ${ENTRY_FIELDS.join(', ')})`);
+  const { issuer, audience, jwksUri } = fields;
+  if (typeof issuer !== 'string' || !issuer) throw fail('needs "issuer", the exact "iss" of its tokens');
+  const base = issuerUrl(issuer, (problem) => fail(`"issuer" ${problem}`));
+  const audiences = typeof audience === 'string' ? [audience] : audience;
+  if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => typeof a === 'string' && a)) {
+    throw fail('needs "audience", the API identifier its tokens carry in "aud" (a string or an array of strings)');
+  }
+  const claim = fields['permissionsClaim'] ?? DEFAULT_PERMISSIONS_CLAIM;
+  const claimFail: Fail = (problem) => fail(`"permissionsClaim" ${problem}`);
+  if (typeof claim !== 'string') throw claimFail('must be a string: a claim name or a JSON Pointer such as /realm_access/roles');
   return {
-    issuer: base,
+    issuer,
+    ...(jwksUri === undefined ? locationsUnder(base) : { jwksUri: keySetUrl(jwksUri, fail) }),
+    audience: typeof audience === 'string' ? audience : (audiences as string[]),
+    permissionsClaim: permissionsClaim(claim, claimFail),
+    algorithms: algorithms(fields['algorithms'], defaults.algorithms, fail),
+    keySet: entryTimings(fields['keySet'], defaults.keySet, fail),
+    dpopRequired: optionalBoolean(fields['dpopRequired'], '"dpopRequired"', defaults.dpopRequired, fail),
+  };
+}
+
+function record(value: unknown, problem: string, fail: Fail): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail(problem);
+  return value as Record<string, unknown>;
+}
+
+function algorithms(value: unknown, fallback: readonly string[], fail: Fail): string[] {
+  if (value === undefined) return [...fallback];
+  const allowed: readonly string[] = ASYMMETRIC_ALGORITHMS;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((alg) => allowed.includes(alg as string))) {
+    throw fail(`"algorithms" must list some of ${allowed.join(', ')}`);
+  }
+  return value as string[];
+}
+
+function entryTimings(value: unknown, defaults: KeySetTimings, fail: Fail): KeySetTimings {
+  if (value === undefined) return defaults;
+  const fields = record(value, '"keySet" must be an object of timings in milliseconds', fail);
+  const timings = { ...defaults };
+  for (const [field, given] of Object.entries(fields)) {
+    const bounds = TIMING_BOUNDS[field as keyof KeySetTimings] as readonly [number, number] | undefined;
+    if (!bounds) throw fail(`"keySet" has no field "${field}" (the fields are ${Object.keys(TIMING_BOUNDS).join(', ')})`);
+    const [min, max] = bounds;
+    if (!Number.isInteger(given) || (given as number) < min || (given as number) > max) {
+      throw fail(`"keySet.${field}" must be a whole number from ${min} to ${max}, got ${JSON.stringify(given)}`);
+    }
+    timings[field as keyof KeySetTimings] = given as number;
+  }
+  if (timings.staleMaxMs < timings.maxAgeMs) throw fail(`"keySet.staleMaxMs" must be at least its maxAgeMs (${timings.maxAgeMs})`);
+  return timings;
+}
+
+function optionalBoolean(value: unknown, name: string, fallback: boolean, fail: Fail): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw fail(`${name} must be true or false`);
+  return value;
+}
+
+/** RFC 6901: `/` before each reference token, `~` only as `~0` or `~1`. */
+const JSON_POINTER = /^(\/([^~/]|~[01])*)+$/;
+
+/** Names a pointer could reach an object's prototype through, where a string such as `Object` waits. */
+const PROTOTYPE_NAMES = /(^|\/)(__proto__|constructor|prototype)(\/|$)/;
+
+/** A top-level claim name (no white space), or a JSON Pointer into the token's claims. */
+function permissionsClaim(value: string, fail: Fail): string {
+  const valid = value.startsWith('/') ? JSON_POINTER.test(value) && !PROTOTYPE_NAMES.test(value) : /^\S+$/.test(value);
+  if (valid) return value;
+  throw fail(`must be a claim name or an RFC 6901 JSON Pointer such as /realm_access/roles, got "${value}"`);
+}
+
+/** Where keys and metadata are looked for when neither is configured: OIDC discovery, else Auth0's layout. */
+function locationsUnder(base: string): Pick<IssuerConfig, 'jwksUri' | 'discoveryUrl'> {
+  return {
     jwksUri: new URL('.well-known/jwks.json', base),
     discoveryUrl: new URL('.well-known/openid-configuration', base),
   };
@@ -213,16 +361,21 @@ export function isTrustedIssuerUrl(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
-function issuerFromUrl(value: string): Omit<IssuerConfig, 'audience'> {
-  const url = parseUrl('AUTH0_ISSUER_BASE_URL', value);
-  if (!isTrustedIssuerUrl(url)) {
-    throw new ConfigError('AUTH0_ISSUER_BASE_URL', 'must use https (plain http only for localhost, 127.0.0.1 or [::1])');
-  }
-  if (url.search || url.hash || url.username) {
-    throw new ConfigError('AUTH0_ISSUER_BASE_URL', 'must not carry credentials, a query or a fragment');
-  }
+/** The issuer's address with one trailing slash, Auth0's spelling, the base of the derived locations. */
+function issuerUrl(value: string, fail: Fail): string {
+  if (!URL.canParse(value)) throw fail(`must be an absolute URL, got "${value}"`);
+  const url = new URL(value);
+  if (!isTrustedIssuerUrl(url)) throw fail('must use https (plain http only for localhost, 127.0.0.1 or [::1])');
+  if (url.search || url.hash || url.username) throw fail('must not carry credentials, a query or a fragment');
   // `URL` lower-cases the host; the path keeps its case, as issuers compare exactly.
-  return derivedFrom(url.href.endsWith('/') ? url.href : `${url.href}/`);
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+function keySetUrl(value: unknown, fail: Fail): URL {
+  if (typeof value !== 'string' || !URL.canParse(value) || !isTrustedIssuerUrl(new URL(value))) {
+    throw fail('"jwksUri" must be an https URL (plain http only for loopback hosts)');
+  }
+  return new URL(value);
 }
 
 function origin(env: Env, name: string, fallback: string): string {

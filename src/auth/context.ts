@@ -6,7 +6,7 @@ import { credentialsProblemOf } from './credentials-placement.js';
 import { createSenderConstraint, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
-import { InvalidTokenError, type Verifier } from './verifier.js';
+import { InvalidTokenError, type TokenVerifier } from './verifier.js';
 
 /** What every resolver and plugin receives. `principal` is null for an anonymous request. */
 export interface RequestContext {
@@ -34,7 +34,7 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
  * with its HTTP status), so no resolver runs. Each rejection is logged at `info` with its reason,
  * never with the token, so that a misconfigured issuer or audience shows in the log.
  */
-export function createContextBuilder(verifier: Verifier, senderConstraint: SenderConstraint = createSenderConstraint()): ContextBuilder {
+export function createContextBuilder(verifier: TokenVerifier, senderConstraint: SenderConstraint = createSenderConstraint()): ContextBuilder {
   return async (request) => {
     const { log } = request;
     const problem = credentialsProblemOf(request);

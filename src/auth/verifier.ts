@@ -1,9 +1,9 @@
 import { hash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { IssuerConfig, PermissionsClaim } from '../config.js';
-import { KeySetUnavailableError, RemoteKeySet, type KeySetTimings } from './key-set.js';
-import { principalFrom, type Principal } from './principal.js';
+import type { IssuerConfig } from '../config.js';
+import { KeySetUnavailableError, RemoteKeySet } from './key-set.js';
+import { permissionsReader, principalFrom, type Principal } from './principal.js';
 import { isCanonicalCompactJws } from './token-spelling.js';
 
 /**
@@ -15,20 +15,22 @@ export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
 }
 
-export interface VerifierOptions extends IssuerConfig {
+/** One issuer's settings that verification reads; key-set fetching takes its URL from `jwksUri`. */
+export interface VerifierOptions extends Pick<IssuerConfig, 'issuer' | 'jwksUri' | 'audience' | 'permissionsClaim' | 'algorithms' | 'keySet'> {
   /** How many verified tokens to remember; 0 verifies every request afresh. */
   cacheSize: number;
-  /** Key-set fetching; the URL comes from `jwksUri`. */
-  keySet: KeySetTimings;
-  /** The claim that grants permissions. */
-  permissionsClaim: PermissionsClaim;
   /** The clock, in milliseconds since the epoch, for the cache, the key set and the claims; tests pass their own. */
   now?: () => number;
 }
 
-export interface Verifier {
+/** What the context builder needs: the one entry point that turns a token into its principal. */
+export interface TokenVerifier {
   /** Resolves to the token's principal; rejects with `InvalidTokenError` or `KeySetUnavailableError`. */
   verify(token: string): Promise<Principal>;
+}
+
+/** One issuer's verifier, with the key set it owns. */
+export interface Verifier extends TokenVerifier {
   readonly keySet: RemoteKeySet;
 }
 
@@ -45,9 +47,11 @@ interface CachedPrincipal {
 }
 
 /**
- * Verifies RS256 access tokens against the issuer's key set. The key set and the cache are
- * created once per process. The cache holds successes only, keyed by a hash of the token (the
- * token itself is never kept), and a hit is honoured only within the token's own `nbf`/`exp`.
+ * Verifies one issuer's access tokens against its key set, with its algorithms, audience and
+ * permissions claim. The key set and the cache are created once per process and issuer, so a key
+ * change at one issuer drops only its own cached tokens. The cache holds successes only, keyed by
+ * a hash of the token (the token itself is never kept), and a hit is honoured only within the
+ * token's own `nbf`/`exp`.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? (() => Date.now());
@@ -59,11 +63,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     keysVersion += 1;
     cache?.clear();
   };
+  const readPermissions = permissionsReader(options.permissionsClaim);
   const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, onChange, now });
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
-    algorithms: ['RS256'],
+    algorithms: options.algorithms,
     clockTolerance: CLOCK_TOLERANCE_S,
     requiredClaims: ['exp'],
   };
@@ -71,7 +76,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifyWithKeys(token: string): Promise<Principal> {
     try {
       const { payload } = await jwtVerify(token, keySet.getKey, { ...verifyOptions, currentDate: new Date(now()) });
-      return principalFrom(payload, options.permissionsClaim);
+      return principalFrom(payload, readPermissions);
     } catch (error) {
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`, { cause: error });
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code, { cause: error });

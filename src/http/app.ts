@@ -6,11 +6,10 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
-import { discoverIssuer } from '../auth/discovery.js';
+import { createIssuerRegistry, dpopRequiredBy, type IssuerRegistry } from '../auth/issuer-registry.js';
 import { NonceSource } from '../auth/dpop/nonce.js';
 import { createReplayStore } from '../auth/dpop/create-replay-store.js';
 import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
-import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { authChallenge } from '../errors.js';
@@ -34,8 +33,8 @@ import { landingPageSecurityPolicy, securityHeaders } from './security-headers.j
 export interface AppOptions {
   config: ResolvedConfig;
   logger: Logger;
-  /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients. */
-  mintToken?: TokenMinter;
+  /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients, one minter per issuer. */
+  mintToken?: readonly TokenMinter[];
   /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
   schema?: GraphQLSchema;
 }
@@ -43,7 +42,8 @@ export interface AppOptions {
 export interface App {
   /** The request listener to mount on an HTTP server. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  verifier: Verifier;
+  /** Every trusted issuer, and the one `verify` the context builder calls. */
+  verifier: IssuerRegistry;
   /** Stops Apollo Server; the caller closes the HTTP server first. */
   close(): Promise<void>;
   /** Serves GraphQL subscriptions over WebSockets on `server`'s `/graphql`; close them before the server. */
@@ -60,17 +60,11 @@ export async function buildApp({
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
   schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
 }: AppOptions): Promise<App> {
-  const verifier = createVerifier({
-    ...(await discoverIssuer(config.issuer, { timeoutMs: config.keySet.timeoutMs, log: logger })),
-    cacheSize: config.tokenCacheSize,
-    keySet: config.keySet,
-    permissionsClaim: config.permissionsClaim,
-  });
-  // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
-  verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
+  const verifier = await createIssuerRegistry(config.issuers, { cacheSize: config.tokenCacheSize, log: logger });
   const replayStore = createReplayStore(config, logger);
   const buildContext = createContextBuilder(verifier, createSenderConstraint(config.dpop, {
     replayStore,
+    requiredBy: dpopRequiredBy(verifier),
     ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
   }));
   const graphqlContext = withContextFailureLog(buildContext);
@@ -125,7 +119,7 @@ export async function buildApp({
   app.disable('x-powered-by');
   // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
   app.set('etag', false);
-  app.use(healthRoutes(verifier.keySet));
+  app.use(healthRoutes(verifier));
   if (mintToken) app.get('/dev/token', getOnlyCors, devTokenRoute(mintToken));
   // The SDL discloses what introspection does and more, so it follows the same switch.
   if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema));

@@ -30,6 +30,7 @@ export async function startClockedVerifier({ cacheSize = 100, timings = TIMINGS 
     cacheSize,
     keySet: timings,
     permissionsClaim: 'permissions',
+    algorithms: ['RS256'],
     now: () => clock.now,
   });
   return {

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ConfigError, DEFAULT_AUDIENCE, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_AUDIENCE, loadConfig, type IssuerConfig } from '../../src/config.js';
 
 const tenant = { AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: 'https://api.example.com' };
+
+/** The one issuer the shorthand configures. */
+function onlyIssuer(env: Record<string, string>): IssuerConfig {
+  const { issuers } = loadConfig(env);
+  assert.ok(Array.isArray(issuers) && issuers.length === 1);
+  return issuers[0]!;
+}
 
 function failsOn(env: Record<string, string>, variable: string) {
   assert.throws(() => loadConfig(env), (error: unknown) => {
@@ -20,29 +27,30 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 6060);
     assert.equal(config.clientOriginUrl, 'http://localhost:4040');
-    assert.deepEqual(config.issuer, { embedded: true, audience: DEFAULT_AUDIENCE });
+    assert.deepEqual(config.issuers, {
+      embedded: true,
+      count: 1,
+      settings: { audience: DEFAULT_AUDIENCE, permissionsClaim: 'permissions', algorithms: ['RS256'], keySet: { timeoutMs: 5_000, cooldownMs: 30_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 }, dpopRequired: false },
+    });
     assert.equal(config.production, false);
     assert.equal(config.introspection, true);
   });
 
   it('derives issuer and key set from AUTH0_DOMAIN like the seed', () => {
-    const { issuer } = loadConfig(tenant);
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer(tenant);
     assert.equal(issuer.issuer, 'https://tenant.eu.auth0.com/');
     assert.equal(issuer.jwksUri.href, 'https://tenant.eu.auth0.com/.well-known/jwks.json');
     assert.equal(issuer.audience, 'https://api.example.com');
   });
 
   it('takes a full issuer URL from AUTH0_ISSUER_BASE_URL, over the domain', () => {
-    const { issuer } = loadConfig({ ...tenant, AUTH0_ISSUER_BASE_URL: 'http://127.0.0.1:8080/' });
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer({ ...tenant, AUTH0_ISSUER_BASE_URL: 'http://127.0.0.1:8080/' });
     assert.equal(issuer.issuer, 'http://127.0.0.1:8080/');
     assert.equal(issuer.jwksUri.href, 'http://127.0.0.1:8080/.well-known/jwks.json');
   });
 
   it("reads an issuer URL without a trailing slash as Auth0's library does, with discovery under it", () => {
-    const { issuer } = loadConfig({ AUTH0_AUDIENCE: 'a', AUTH0_ISSUER_BASE_URL: 'https://ID.example.com/realms/x' });
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer({ AUTH0_AUDIENCE: 'a', AUTH0_ISSUER_BASE_URL: 'https://ID.example.com/realms/x' });
     // Derived, Auth0's spelling; discovery at start-up replaces both with the provider's own.
     assert.equal(issuer.issuer, 'https://id.example.com/realms/x/');
     assert.equal(issuer.jwksUri.href, 'https://id.example.com/realms/x/.well-known/jwks.json');
@@ -50,15 +58,14 @@ describe('loadConfig', () => {
   });
 
   it('lower-cases AUTH0_DOMAIN', () => {
-    const { issuer } = loadConfig({ ...tenant, AUTH0_DOMAIN: 'Tenant.EU.Auth0.com' });
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer({ ...tenant, AUTH0_DOMAIN: 'Tenant.EU.Auth0.com' });
     assert.equal(issuer.issuer, 'https://tenant.eu.auth0.com/');
     assert.equal(issuer.discoveryUrl?.href, 'https://tenant.eu.auth0.com/.well-known/openid-configuration');
   });
 
   it('bounds how long keys outlive an outage, never below their max age', () => {
-    assert.deepEqual(loadConfig({}).keySet, { timeoutMs: 5_000, cooldownMs: 30_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 });
-    assert.equal(loadConfig({ JWKS_STALE_MAX_MS: '600000', JWKS_MAX_AGE_MS: '600000' }).keySet.staleMaxMs, 600_000);
+    assert.deepEqual(onlyIssuer(tenant).keySet, { timeoutMs: 5_000, cooldownMs: 30_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 });
+    assert.equal(onlyIssuer({ ...tenant, JWKS_STALE_MAX_MS: '600000', JWKS_MAX_AGE_MS: '600000' }).keySet.staleMaxMs, 600_000);
     assert.throws(() => loadConfig({ JWKS_STALE_MAX_MS: '599999', JWKS_MAX_AGE_MS: '600000' }), /^ConfigError: Invalid configuration: JWKS_STALE_MAX_MS must be at least JWKS_MAX_AGE_MS/);
   });
 
