@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isTrustedIssuerUrl, type IssuerConfig } from '../config.js';
+import { isTrustedIssuerUrl, type IssuerConfig } from '../issuers-config.js';
 
 /**
  * Takes the issuer and its key-set URL from the provider's OIDC discovery document (OpenID

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import jsonpointer from 'jsonpointer';
-import { DEFAULT_PERMISSIONS_CLAIM } from '../config.js';
+import { DEFAULT_PERMISSIONS_CLAIM } from '../issuers-config.js';
 
 /** Who made a request, as proven by a verified access token. */
 export interface Principal {
