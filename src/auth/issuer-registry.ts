@@ -2,7 +2,7 @@ import { decodeJwt, errors } from 'jose';
 import type { Logger } from 'pino';
 import { ConfigError, type IssuerConfig } from '../config.js';
 import { discoverIssuer } from './discovery.js';
-import { createVerifier, InvalidTokenError, type TokenVerifier, type Verifier } from './verifier.js';
+import { cacheKeyOf, createVerifier, InvalidTokenError, type TokenVerifier, type Verifier } from './verifier.js';
 
 /** The rejection reason of a token whose `iss` is missing or none of the configured issuers: jose's own for a wrong `iss`. */
 export const UNKNOWN_ISSUER = 'ERR_JWT_CLAIM_VALIDATION_FAILED iss';
@@ -36,6 +36,9 @@ export interface RegistryOptions {
  * signature check: only that issuer's keys, algorithms, audience and claim mapping apply, so a
  * token signed with one issuer's key but naming another fails that other's signature check,
  * whatever its `kid`. An `iss` nobody configured is refused without fetching anything.
+ *
+ * A token verified before is looked up first, in each issuer's cache (only the issuer its `iss`
+ * names can have verified the same text), so that a cache hit costs a hash rather than a decode.
  */
 export async function createIssuerRegistry(configs: readonly IssuerConfig[], { cacheSize, log }: RegistryOptions): Promise<IssuerRegistry> {
   const discovered = await Promise.all(configs.map((config) => discoverIssuer(config, { timeoutMs: config.keySet.timeoutMs, log })));
@@ -52,6 +55,11 @@ export async function createIssuerRegistry(configs: readonly IssuerConfig[], { c
   return {
     issuers,
     verify(token) {
+      const key = cacheKeyOf(token);
+      for (const { cached } of issuers) {
+        const principal = cached(key);
+        if (principal) return Promise.resolve(principal);
+      }
       let iss: unknown;
       try {
         ({ iss } = decodeJwt(token));

@@ -32,6 +32,13 @@ export interface TokenVerifier {
 /** One issuer's verifier, with the key set it owns. */
 export interface Verifier extends TokenVerifier {
   readonly keySet: RemoteKeySet;
+  /** The principal of the token with this `cacheKeyOf`, when it was verified here and its cache entry holds now; never verifies. */
+  cached(key: string): Principal | undefined;
+}
+
+/** A token's key in the verified-token cache: a hash, so that the token itself is never kept. */
+export function cacheKeyOf(token: string): string {
+  return hash('sha256', token, 'base64');
 }
 
 /** Clock skew allowed between this server and the issuer, in seconds. */
@@ -95,11 +102,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return verifyWithKeys(token);
   }
 
-  async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>): Promise<Principal> {
-    const key = hash('sha256', token, 'base64');
+  function cached(key: string): Principal | undefined {
+    const hit = cache?.get(key);
     const nowMs = now();
-    const hit = cache.get(key);
     if (hit && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
+    return undefined;
+  }
+
+  async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>): Promise<Principal> {
+    const key = cacheKeyOf(token);
+    const hit = cached(key);
+    if (hit) return hit;
+    const nowMs = now();
     const version = keysVersion;
     const principal = await verifyCanonical(token);
     if (version !== keysVersion) return verifyCached(token, cache);
@@ -107,5 +121,5 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return principal;
   }
 
-  return { keySet, verify: cache ? (token) => verifyCached(token, cache) : verifyCanonical };
+  return { keySet, cached, verify: cache ? (token) => verifyCached(token, cache) : verifyCanonical };
 }
