@@ -26,7 +26,13 @@ const timeout = new AbortController();
 const timer = setTimeout(() => timeout.abort(new Error('no answer within 5 s')), 5_000);
 try {
   const response = await fetch(url, { signal: timeout.signal });
-  if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  if (!response.ok) {
+    const answer = `HTTP ${response.status}: ${await response.text()}`;
+    if (response.status !== 400) throw new Error(answer);
+    // The development server refused the arguments (an --issuer it does not run, say): no advice to start it.
+    process.stderr.write(`Cannot get a token from ${url.href}: ${answer}\n`);
+    process.exit(1);
+  }
   const { access_token } = (await response.json()) as { access_token: string };
   if (key) process.stdout.write(`${JSON.stringify(await exportJWK(key.privateKey))}\n`);
   process.stdout.write(`${access_token}\n`);

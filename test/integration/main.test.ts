@@ -53,6 +53,7 @@ describe('the server process', () => {
       const { code, stderr } = await finished(runScript('scripts/dev-token.ts', ['--issuer', '3'], { PORT: String(port) }));
       assert.equal(code, 1);
       assert.match(stderr, /HTTP 400: .*issuer must be 1 to 2/);
+      assert.doesNotMatch(stderr, /Start the server first/);
     } finally {
       server.kill('SIGTERM');
     }
