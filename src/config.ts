@@ -21,7 +21,6 @@ import {
 
 export type { EmbeddedIssuers, IssuerConfig, IssuerSettings } from './issuers-config.js';
 
-
 export interface Config {
   /** `NODE_ENV`: `production` turns off the landing page, field suggestions and, by default, introspection. */
   mode: Mode;
@@ -138,7 +137,6 @@ export function loadConfig(env: Env): Config {
   };
 }
 
-
 function keySetTimings(env: Env): KeySetTimings {
   const timings = {
     timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, ...TIMING_BOUNDS.timeoutMs),
@@ -218,7 +216,6 @@ function issuerList(env: Env, text: string, defaults: IssuerDefaults): IssuerCon
   }
   return parseIssuerList(text, defaults, (problem) => new ConfigError('AUTH_ISSUERS', problem));
 }
-
 
 function origin(env: Env, name: string, fallback: string): string {
   const value = nonEmpty(env, name) ?? fallback;

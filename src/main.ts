@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   logger.info({ mode: config.mode, envFile: config.envFile ?? 'none' }, 'configuration loaded');
 
   let issuers: IssuerConfig[];
-  let mintToken: TokenMinter[] | undefined;
+  let minters: TokenMinter[] | undefined;
   if (Array.isArray(config.issuers)) {
     issuers = config.issuers;
   } else {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const { startDevIssuers } = await import('./dev/dev-issuer.js');
     const dev = await startDevIssuers(config.issuers);
     issuers = dev.map((each) => each.issuer);
-    mintToken = dev.map((each) => each.mintToken);
+    minters = dev.map((each) => each.mintToken);
     process.stderr.write(`${DEVELOPMENT_BANNER}\n`);
     logger.warn(
       { issuers: issuers.map((each) => each.issuer), audience: config.issuers.settings.audience },
@@ -46,15 +46,16 @@ async function main(): Promise<void> {
     );
   }
   const resolved: ResolvedConfig = { ...config, issuers };
-  const app = await buildApp({ config: resolved, logger, mintToken });
+  const app = await buildApp({ config: resolved, logger, minters });
 
   const server = createLimitedServer(app.handler, config.http);
   const subscriptions = app.attachSubscriptions(server);
   // The embedded issuer hands out any permission, so its server must be unreachable from elsewhere.
-  const host = mintToken ? '127.0.0.1' : undefined;
+  const host = minters ? '127.0.0.1' : undefined;
   server.listen(config.port, host, () => {
     const { address, port } = server.address() as AddressInfo;
-    logger.info({ address, port, graphql: `http://localhost:${port}/graphql`, issuers: app.verifier.issuers.map(({ config: each }) => each.issuer) }, 'listening');
+    const trusted = app.verifier.issuers.map(({ config: each }) => each.issuer);
+    logger.info({ address, port, graphql: `http://localhost:${port}/graphql`, issuers: trusted }, 'listening');
   });
 
   let stopping = false;

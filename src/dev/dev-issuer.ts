@@ -39,7 +39,7 @@ export function startDevIssuers({ count, settings }: EmbeddedIssuers): Promise<D
  * through exactly the code path it uses in production. Permissions go where the API reads them
  * for this issuer (`permissionsClaim`), so that a token grants what was asked in any setting.
  */
-export async function startDevIssuer(settings: IssuerSettings, subject = 'dev|local-user'): Promise<DevIssuer> {
+async function startDevIssuer(settings: IssuerSettings, subject: string): Promise<DevIssuer> {
   const server = new OAuth2Server(undefined, undefined, {
     endpoints: { jwks: '/.well-known/jwks.json' },
     shouldIssuerUrlBeSuffixedWithATralingSlash: true,

@@ -34,7 +34,7 @@ export interface AppOptions {
   config: ResolvedConfig;
   logger: Logger;
   /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients, one minter per issuer. */
-  mintToken?: readonly TokenMinter[];
+  minters?: readonly TokenMinter[];
   /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
   schema?: GraphQLSchema;
 }
@@ -56,7 +56,7 @@ export { BODY_LIMIT } from './json-body.js';
 export async function buildApp({
   config,
   logger,
-  mintToken,
+  minters,
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
   schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
 }: AppOptions): Promise<App> {
@@ -120,7 +120,7 @@ export async function buildApp({
   // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
   app.set('etag', false);
   app.use(healthRoutes(verifier));
-  if (mintToken) app.get('/dev/token', getOnlyCors, devTokenRoute(mintToken));
+  if (minters) app.get('/dev/token', getOnlyCors, devTokenRoute(minters));
   // The SDL discloses what introspection does and more, so it follows the same switch.
   if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema));
   app.use(notFound);

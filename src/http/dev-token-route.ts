@@ -13,7 +13,8 @@ const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * `GET /dev/token?permissions=a,b[&jkt=thumbprint][&issuer=2]`: a token from an embedded development
- * issuer (the first unless `issuer` names another, 1-based), for `npm run token` and the example SPA. Loopback callers only, since it grants any permission:
+ * issuer (the first unless `issuer` names another, from 1), for `npm run token` and the example
+ * SPA. Loopback callers only, since it grants any permission:
  * a proxy on the same host (deploy/nginx.conf) connects from loopback too, so a relayed request
  * or one addressed to a non-loopback host name (DNS rebinding included) is refused as well.
  */
