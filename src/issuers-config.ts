@@ -48,7 +48,7 @@ export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256'];
 export type IssuerDefaults = Omit<IssuerSettings, 'audience' | 'permissionsClaim'>;
 
 /** Makes the error of a bad value, naming the variable (and entry) it came from. */
-export type Fail = (problem: string) => Error;
+type Fail = (problem: string) => Error;
 
 /** The bounds of each key-set timing, for `JWKS_*` and an `AUTH_ISSUERS` entry's `keySet` alike. */
 export const TIMING_BOUNDS: Readonly<Record<keyof KeySetTimings, readonly [min: number, max: number]>> = {

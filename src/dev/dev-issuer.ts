@@ -18,7 +18,7 @@ export interface DevIssuer {
 const TOKEN_LIFETIME_S = 3600;
 
 /** Where the second development issuer puts permissions: Keycloak's realm roles, to try a claim mapping on. */
-export const SECOND_ISSUER_CLAIM = '/realm_access/roles';
+const SECOND_ISSUER_CLAIM = '/realm_access/roles';
 
 /** Claims that hold one space-separated string by convention (RFC 6749 §3.3, Entra ID's `scp`). */
 const SPACE_SEPARATED = new Set(['/scope', '/scp']);
