@@ -3,6 +3,8 @@ import { DEFAULT_PERMISSIONS_CLAIM, type PermissionsClaim } from '../config.js';
 
 /** Who made a request, as proven by a verified access token. */
 export interface Principal {
+  /** The token's `iss`, checked by the verifier; with `subject`, who is charged for rate limits. */
+  readonly issuer?: string | undefined;
   /** The token's `sub`, when it has one (machine-to-machine tokens name a client here). */
   readonly subject: string | undefined;
   /** Granted permissions; a set so that each directive check is one lookup. */
@@ -38,6 +40,7 @@ export function permissionsOf(claims: JWTPayload, claim: PermissionsClaim = DEFA
 
 export function principalFrom(claims: JWTPayload, claim: PermissionsClaim = DEFAULT_PERMISSIONS_CLAIM): Principal {
   return {
+    issuer: claims.iss,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     permissions: permissionsOf(claims, claim),
     // `exp` is a required claim, so verification guarantees it is a number.

@@ -20,6 +20,7 @@ import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.
 import { queryLimits } from '../graphql/query-limits.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
+import { createRateLimits, type RateLimitHooks } from '../limits/rate-limits.js';
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
@@ -38,6 +39,8 @@ export interface AppOptions {
   mintToken?: TokenMinter;
   /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
   schema?: GraphQLSchema;
+  /** Told of refused and uncounted requests, for metrics. */
+  rateLimitHooks?: RateLimitHooks;
 }
 
 export interface App {
@@ -57,6 +60,7 @@ export async function buildApp({
   config,
   logger,
   mintToken,
+  rateLimitHooks,
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
   schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
 }: AppOptions): Promise<App> {
@@ -75,6 +79,7 @@ export async function buildApp({
   }));
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
+  const rateLimits = createRateLimits({ config, logger, schema, queryLimits: limits, hooks: rateLimitHooks });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
@@ -93,6 +98,7 @@ export async function buildApp({
     plugins: [
       ...disableUnusedDefaultPlugins(),
       ...limits.plugins,
+      ...rateLimits.plugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
@@ -107,18 +113,19 @@ export async function buildApp({
   const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
   const missingTokenChallenge = authChallenge({ scheme: 'bearer', dpopAlgorithms: config.dpop.algorithms, bearerAccepted: !config.dpop.required });
   // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
-  const hotRoutes = new Map([
-    ...restRoutes({ schema, buildContext, cors: getOnlyCors, missingTokenChallenge }),
+  const routes = new Map([
+    ...restRoutes({ schema, buildContext: rateLimits.restContext(buildContext), cors: getOnlyCors, missingTokenChallenge }),
     [
       '/graphql',
       graphqlRoute({
         apollo,
-        buildContext: graphqlContext,
+        buildContext: rateLimits.graphqlContext(graphqlContext),
         cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
         landingPage: config.production ? undefined : landingPageSecurityPolicy(),
       }),
     ],
   ]);
+  const hotRoutes = new Map([...routes].map(([path, route]) => [path, rateLimits.route(route)] as const));
 
   // Express keeps the routes whose cost does not matter, and answers every other path.
   const app = express();
@@ -146,8 +153,9 @@ export async function buildApp({
     close: async () => {
       await apollo.stop();
       await replayStore.close();
+      await rateLimits.close();
     },
-    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits })),
+    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, chargeSubscription: rateLimits.chargeSubscription })),
   };
 }
 

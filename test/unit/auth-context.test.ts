@@ -109,6 +109,6 @@ describe('principalFrom', () => {
   });
 
   it('keeps the token bounds for the cache', () => {
-    assert.deepEqual(principalFrom({ exp: 20, nbf: 10 }), { subject: undefined, permissions: new Set(), expiresAt: 20, notBefore: 10, confirmation: undefined });
+    assert.deepEqual(principalFrom({ exp: 20, nbf: 10 }), { issuer: undefined, subject: undefined, permissions: new Set(), expiresAt: 20, notBefore: 10, confirmation: undefined });
   });
 });

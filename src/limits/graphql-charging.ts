@@ -1,0 +1,61 @@
+import type { ServerResponse } from 'node:http';
+import type { ApolloServerPlugin, GraphQLResponse, HTTPGraphQLHead } from '@apollo/server';
+import { GraphQLError, type OperationDefinitionNode } from 'graphql';
+import type { RequestContext } from '../auth/context.js';
+import type { Caller } from './caller-identity.js';
+
+/** A GraphQL request whose caller is known and whose cost is not yet. */
+export interface PendingCharge {
+  caller: Caller;
+  res: ServerResponse | undefined;
+}
+
+export interface ChargingOptions {
+  pendingOf(context: RequestContext): PendingCharge | undefined;
+  pointsOf(operation: OperationDefinitionNode | undefined): number;
+  /** Charges `points`, writes the headers on `res`; throws the GraphQLError to answer when refused. */
+  settle(caller: Caller, points: number, res: ServerResponse | undefined): Promise<void>;
+}
+
+/**
+ * Charges each GraphQL request once. An operation that passed validation is charged its points
+ * just before it executes (`responseForOperation`, which may answer in its place); one refused
+ * before that (syntax, validation, reject mode) is charged 1 as its answer leaves, and answered
+ * 429 instead if that 1 point is over the quota.
+ */
+export function graphqlCharging({ pendingOf, pointsOf, settle }: ChargingOptions): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const pending = pendingOf(contextValue);
+      if (!pending) return undefined;
+      let charged = false;
+      const refusalFor = async (points: number): Promise<GraphQLResponse | null> => {
+        charged = true;
+        try {
+          await settle(pending.caller, points, pending.res);
+          return null;
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          return responseOf(error);
+        }
+      };
+      return {
+        responseForOperation: ({ operation }) => refusalFor(pointsOf(operation)),
+        async willSendResponse({ response }) {
+          if (charged) return;
+          const refusal = await refusalFor(1);
+          if (!refusal) return;
+          response.body = refusal.body;
+          response.http.status = refusal.http.status;
+          for (const [name, value] of refusal.http.headers) response.http.headers.set(name, value);
+        },
+      };
+    },
+  };
+}
+
+/** The answer to a refused request: its status and headers, one error, no data. */
+function responseOf(error: GraphQLError): GraphQLResponse {
+  const { http, ...extensions } = error.extensions as { http: HTTPGraphQLHead };
+  return { http, body: { kind: 'single', singleResult: { errors: [{ message: error.message, extensions }] } } };
+}
