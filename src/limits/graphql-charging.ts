@@ -10,8 +10,21 @@ export interface PendingCharge {
   res: ServerResponse | undefined;
 }
 
+/**
+ * Where a request's context carries its pending charge: a symbol-keyed property, because Apollo
+ * hands plugins a shallow copy of the context (`Object.assign`, which copies it), not the object
+ * the context builder returned.
+ */
+const PENDING = Symbol('pending rate-limit charge');
+
+type ChargedContext = RequestContext & { [PENDING]?: PendingCharge };
+
+/** Leaves the charge on the context for `graphqlCharging` to settle once the cost is known. */
+export function holdCharge(context: RequestContext, pending: PendingCharge): void {
+  (context as ChargedContext)[PENDING] = pending;
+}
+
 export interface ChargingOptions {
-  pendingOf(context: RequestContext): PendingCharge | undefined;
   pointsOf(operation: OperationDefinitionNode | undefined): number;
   /** Charges `points`, writes the headers on `res`; throws the GraphQLError to answer when refused. */
   settle(caller: Caller, points: number, res: ServerResponse | undefined): Promise<void>;
@@ -23,10 +36,10 @@ export interface ChargingOptions {
  * before that (syntax, validation, reject mode) is charged 1 as its answer leaves, and answered
  * 429 instead if that 1 point is over the quota.
  */
-export function graphqlCharging({ pendingOf, pointsOf, settle }: ChargingOptions): ApolloServerPlugin<RequestContext> {
+export function graphqlCharging({ pointsOf, settle }: ChargingOptions): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ contextValue }) {
-      const pending = pendingOf(contextValue);
+      const pending = (contextValue as ChargedContext)[PENDING];
       if (!pending) return undefined;
       let charged = false;
       const refusalFor = async (points: number): Promise<GraphQLResponse | null> => {

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { QueryLimitOptions } from '../graphql/query-limits.js';
 import { createRedisClient, type RedisClient } from '../redis-connection.js';
 import { callerIdentity, type Caller } from './caller-identity.js';
-import { graphqlCharging, type PendingCharge } from './graphql-charging.js';
+import { graphqlCharging, holdCharge } from './graphql-charging.js';
 import { operationPoints } from './operation-points.js';
 import { QuotaStoreUnavailableError, quotaCounter, type CounterStore, type QuotaCounter } from './quota-counter.js';
 import { quotaUnavailableError, rateLimitedError, writeRateLimitHeaders, type Policy } from './rate-limit-answers.js';
@@ -72,7 +72,6 @@ export function createRateLimits({ config, logger, schema, queryLimits, hooks = 
   const callerOf = callerIdentity(settings);
   const pointsOf = operationPoints(schema, queryLimits);
   const responses = new WeakMap<IncomingMessage, ServerResponse>();
-  const pending = new WeakMap<RequestContext, PendingCharge>();
 
   const settle = async (caller: Caller, points: number, res: ServerResponse | undefined): Promise<void> => {
     let count;
@@ -113,10 +112,10 @@ export function createRateLimits({ config, logger, schema, queryLimits, hooks = 
     },
     graphqlContext: (buildContext) => async (request) => {
       const { context, caller, res } = await identify(buildContext, request);
-      if (caller) pending.set(context, { caller, res });
+      if (caller) holdCharge(context, { caller, res });
       return context;
     },
-    plugins: [graphqlCharging({ pendingOf: (context) => pending.get(context), pointsOf, settle })],
+    plugins: [graphqlCharging({ pointsOf, settle })],
     chargeSubscription: async (context, upgrade, operation) => {
       const caller = callerOf(context.principal, upgrade);
       if (!caller) return undefined;
