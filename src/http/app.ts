@@ -79,7 +79,7 @@ export async function buildApp({
   }));
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
-  const rateLimits = createRateLimits({ config, logger, schema, queryLimits: limits, hooks: rateLimitHooks });
+  const rateLimits = await createRateLimits({ config, logger, schema, queryLimits: limits, hooks: rateLimitHooks });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({

@@ -28,6 +28,9 @@ export interface RateLimitOptions {
   hooks?: RateLimitHooks | undefined;
 }
 
+/** How long start-up waits for Redis before serving with it unreachable. */
+const CONNECT_WAIT_MS = 2_000;
+
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Charges a subscription as it starts; the error to send for its id when refused. */
@@ -60,10 +63,10 @@ const OFF: RateLimits = {
  * starts. A request whose credentials fail is charged 1 to its client address before it is
  * refused, so bad tokens cannot skip the anonymous quota. Nothing at all when neither is set.
  */
-export function createRateLimits({ config, logger, schema, queryLimits, hooks = {} }: RateLimitOptions): RateLimits {
+export async function createRateLimits({ config, logger, schema, queryLimits, hooks = {} }: RateLimitOptions): Promise<RateLimits> {
   const settings = config.rateLimits;
   if (!settings.authenticated && !settings.anonymous) return OFF;
-  const redis = config.redisUrl ? connect(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await connect(config.redisUrl) : undefined;
   const store: CounterStore = { redis, onStoreFailure: settings.onStoreFailure, storeFailed: storeFailureReporter(settings.onStoreFailure, logger, hooks, redis) };
   const counters: Partial<Record<Policy['name'], QuotaCounter>> = {
     ...(settings.authenticated ? { authenticated: quotaCounter('authenticated', settings.authenticated, store) } : {}),
@@ -131,13 +134,19 @@ export function createRateLimits({ config, logger, schema, queryLimits, hooks = 
   };
 }
 
-function connect(url: URL): RedisClient {
+/**
+ * Connects, waiting up to `CONNECT_WAIT_MS` so that the first requests are counted where every
+ * replica counts them. A Redis that is down at start-up does not stop the API: the client keeps
+ * trying in the background, and requests meanwhile meet `RATE_LIMIT_ON_STORE_FAILURE`.
+ */
+async function connect(url: URL): Promise<RedisClient> {
   const client = createRedisClient(url);
   // The outage is reported by the first charge it affects (`storeFailureReporter`); this listener
   // only keeps the client's errors from crashing the process.
   client.on('error', () => undefined);
-  // A Redis that is down at start-up must not stop the API; the client keeps trying.
-  client.connect().catch(() => undefined);
+  const connected = client.connect().then(() => undefined, () => undefined);
+  const waited = new Promise<void>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS).unref());
+  await Promise.race([connected, waited]);
   return client;
 }
 
