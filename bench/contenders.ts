@@ -8,7 +8,7 @@ import { startBenchServer, startProject, type ServerProcess } from './processes.
 const AUDIENCE = 'https://hello-world.example.com';
 const ADMIN = 'read:admin-messages';
 
-export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'admin-dpop' | 'public' | 'admin-uncached' | 'rest';
+export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'admin-dpop' | 'public' | 'admin-uncached' | 'admin-rate-limited' | 'rest';
 
 /** A server setup under test, and how to ask it for the admin (or public) message. */
 export interface Contender {
@@ -70,7 +70,7 @@ async function dpopAdmin(baseUrl: string, mint: MintToken): Promise<Target> {
 export async function startContenders(issuer: string, mint: MintToken, projectNodeArgs: string[]): Promise<{ list: Contender[]; stop(): Promise<void> }> {
   const token = await mint();
   const peerArgs = [issuer, AUDIENCE];
-  const [floor, restPeer, apollo, yoga, mercurius, project, uncached] = await Promise.all([
+  const [floor, restPeer, apollo, yoga, mercurius, project, uncached, rateLimited] = await Promise.all([
     startBenchServer('floor.mjs'),
     startBenchServer('rest-express.mjs', peerArgs),
     startBenchServer('apollo-shield.mjs', peerArgs),
@@ -78,6 +78,8 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     startBenchServer('mercurius.mjs', peerArgs),
     startProject(projectEnv(issuer), projectNodeArgs),
     startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' }), projectNodeArgs),
+    // A quota no run can reach, counted in memory: what charging every request costs.
+    startProject(projectEnv(issuer, { RATE_LIMIT: '999999999/60' }), projectNodeArgs),
   ]);
   const admin = (server: ServerProcess) => graphqlQuery(server.url, 'adminMessage', token);
   const list: Contender[] = [
@@ -90,6 +92,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'admin-dpop', label: 'this project: adminMessage, DPoP-bound token + fresh proof per request', server: project, target: await dpopAdmin(project.url, mint) },
     { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
+    { key: 'admin-rate-limited', label: 'this project: adminMessage, RATE_LIMIT never reached, in-memory store', server: rateLimited, target: admin(rateLimited) },
     { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
   ];
   const servers = new Set(list.map((contender) => contender.server));
