@@ -5,7 +5,7 @@ import type { RequestContext } from '../auth/context.js';
 import type { Caller } from './caller-identity.js';
 
 /** A GraphQL request whose caller is known and whose cost is not yet. */
-export interface PendingCharge {
+interface PendingCharge {
   caller: Caller;
   res: ServerResponse | undefined;
 }

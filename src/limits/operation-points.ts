@@ -2,7 +2,7 @@ import { parse, validate, type GraphQLSchema, type OperationDefinitionNode } fro
 import type { QueryLimitOptions } from '../graphql/query-limits.js';
 
 /** The operation that costs 1 point; every other is charged relative to it. */
-export const REFERENCE_OPERATION = '{ publicMessage { text } }';
+const REFERENCE_OPERATION = '{ publicMessage { text } }';
 
 /**
  * An operation's points: the cost estimate the query limits computed while validating it

@@ -35,17 +35,16 @@ export interface CounterStore {
  */
 export function quotaCounter(name: string, quota: Quota, store: CounterStore): QuotaCounter {
   const options = { keyPrefix: `ratelimit:${name}`, points: quota.points, duration: quota.windowS };
-  let limiter: RateLimiterAbstract = new RateLimiterMemory(options);
-  if (store.redis) {
-    limiter = new RateLimiterRedis({
-      ...options,
-      storeClient: store.redis,
-      useRedisPackage: true,
-      // A disconnected client fails at once rather than waiting for a command timeout.
-      rejectIfRedisNotReady: true,
-      ...(store.onStoreFailure === 'open' ? { insuranceLimiter: new ObservedMemoryLimiter(options, store.storeFailed) } : {}),
-    });
-  }
+  const limiter: RateLimiterAbstract = store.redis
+    ? new RateLimiterRedis({
+        ...options,
+        storeClient: store.redis,
+        useRedisPackage: true,
+        // A disconnected client fails at once rather than waiting for a command timeout.
+        rejectIfRedisNotReady: true,
+        ...(store.onStoreFailure === 'open' ? { insuranceLimiter: new ObservedMemoryLimiter(options, store.storeFailed) } : {}),
+      })
+    : new RateLimiterMemory(options);
   return {
     async charge(caller, points) {
       try {

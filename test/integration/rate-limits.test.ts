@@ -179,6 +179,18 @@ describe('rate limits: what a request costs', () => {
     assert.equal(remaining(viaRest.headers), 7);
   });
 
+  it('charges 1 point, not its cost, for an operation reject mode refuses', async () => {
+    const h = await startHarness({ RATE_LIMIT_ANONYMOUS: '10/60', AUTHZ_UNAUTHORIZED_MODE: 'reject' });
+    try {
+      const rejected = await h.graphql(EXPENSIVE);
+      assert.equal(rejected.status, 401);
+      assert.equal(remaining(rejected.headers), 9);
+      assert.equal(remaining((await h.graphql(CHEAP)).headers), 8);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('answers an over-quota refusal 429 even where the request would have failed anyway', async () => {
     const h = harness();
     const token = await h.token({ sub: 'auth0|spent' });
