@@ -53,6 +53,7 @@ const COLOURS: Record<ContenderKey, string> = {
   'admin-dpop': '#2b8fb3',
   public: '#7fa3e8',
   'admin-uncached': '#1f3f80',
+  'admin-rate-limited': '#5a4fcf',
   rest: '#4caf7d',
   'admin-metrics': '#5a86e0',
   'admin-traced': '#7398e6',

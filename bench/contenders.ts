@@ -20,6 +20,7 @@ export type ContenderKey =
   | 'admin-dpop'
   | 'public'
   | 'admin-uncached'
+  | 'admin-rate-limited'
   | 'rest'
   | 'admin-metrics'
   | 'admin-traced';
@@ -88,7 +89,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
   const receiver = await startOtlpReceiver();
   const metricsEnv = async () => ({ METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' });
   const tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' };
-  const [floor, restPeer, apollo, yoga, mercurius, project, uncached, metered, traced] = await Promise.all([
+  const [floor, restPeer, apollo, yoga, mercurius, project, uncached, rateLimited, metered, traced] = await Promise.all([
     startBenchServer('floor.mjs'),
     startBenchServer('rest-express.mjs', peerArgs),
     startBenchServer('apollo-shield.mjs', peerArgs),
@@ -96,6 +97,8 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     startBenchServer('mercurius.mjs', peerArgs),
     startProject(projectEnv(issuer), projectNodeArgs),
     startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' }), projectNodeArgs),
+    // A quota no run can reach, counted in memory: what charging every request costs.
+    startProject(projectEnv(issuer, { RATE_LIMIT: '999999999/60' }), projectNodeArgs),
     metricsEnv().then((env) => startProject(projectEnv(issuer, env), projectNodeArgs)),
     metricsEnv().then((env) => startProject(projectEnv(issuer, { ...env, ...tracingEnv }), projectNodeArgs)),
   ]);
@@ -110,6 +113,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'admin-dpop', label: 'this project: adminMessage, DPoP-bound token + fresh proof per request', server: project, target: await dpopAdmin(project.url, mint) },
     { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
+    { key: 'admin-rate-limited', label: 'this project: adminMessage, RATE_LIMIT never reached, in-memory store', server: rateLimited, target: admin(rateLimited) },
     { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
     { key: 'admin-metrics', label: 'this project: adminMessage, metrics on', server: metered, target: admin(metered) },
     { key: 'admin-traced', label: 'this project: adminMessage, metrics + traces sampled at 1%', server: traced, target: admin(traced) },

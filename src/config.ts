@@ -3,6 +3,7 @@
  * validated once at start-up: a bad value stops the server with one line naming the variable.
  */
 import { fileURLToPath } from 'node:url';
+import proxyAddr from 'proxy-addr';
 import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
 import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
 import type { KeySetTimings } from './auth/key-set.js';
@@ -52,12 +53,31 @@ export interface Config {
   publicUrl: string | undefined;
   /** DPoP (RFC 9449): proof rules, `DPOP_REQUIRED` and `DPOP_NONCE`. */
   dpop: DpopSettings & { nonce: boolean };
-  /** Where DPoP proofs are remembered across replicas; unset keeps them in this process's memory. */
+  /** Where DPoP proofs and rate-limit counters are kept across replicas; unset keeps them in this process's memory. */
   redisUrl: URL | undefined;
   /** The Prometheus listener (`METRICS_PORT`, `METRICS_HOST`; no host: the API's own address); undefined opens none. */
   metrics: { port: number; host: string | undefined } | undefined;
   /** Traces, from the standard `OTEL_*` variables; undefined while no OTLP endpoint is set. */
   tracing: TracingSettings | undefined;
+  /** Per-caller quotas, charged by query cost; see docs/operations.md. */
+  rateLimits: RateLimitSettings;
+}
+
+/** `<points>/<seconds>`: at most `points` cost points in each window of `windowS` seconds. */
+export interface Quota {
+  points: number;
+  windowS: number;
+}
+
+export interface RateLimitSettings {
+  /** `RATE_LIMIT`: each token holder's quota (issuer and `sub`); undefined is no limit. */
+  authenticated: Quota | undefined;
+  /** `RATE_LIMIT_ANONYMOUS`: each client address's quota, for requests without a valid token. */
+  anonymous: Quota | undefined;
+  /** What happens while Redis cannot count: `open` counts in this process instead, `closed` refuses with 503. */
+  onStoreFailure: 'open' | 'closed';
+  /** `TRUSTED_PROXIES`, in proxy-addr's syntax: peers whose `X-Forwarded-For` names the client. */
+  trustedProxies: string[];
 }
 
 export type Mode = 'production' | 'development' | 'test';
@@ -141,7 +161,36 @@ export function loadConfig(env: Env): Config {
     redisUrl: redisUrl(env),
     metrics: nonEmpty(env, 'METRICS_PORT') === undefined ? undefined : { port: integer(env, 'METRICS_PORT', 0, 0, 65535), host: nonEmpty(env, 'METRICS_HOST') },
     tracing: tracing(env),
+    rateLimits: {
+      authenticated: quota(env, 'RATE_LIMIT'),
+      anonymous: quota(env, 'RATE_LIMIT_ANONYMOUS'),
+      onStoreFailure: oneOf(env, 'RATE_LIMIT_ON_STORE_FAILURE', ['open', 'closed'], 'open'),
+      trustedProxies: trustedProxies(env),
+    },
   };
+}
+
+const QUOTA = /^(\d{1,9})\/(\d{1,6})$/;
+
+function quota(env: Env, name: string): Quota | undefined {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return undefined;
+  const [, points, windowS] = QUOTA.exec(value.replace(/\s+/g, '')) ?? [];
+  if (!points || !windowS || Number(points) < 1 || Number(windowS) < 1 || Number(windowS) > 86_400) {
+    throw new ConfigError(name, `must be <points>/<seconds>, e.g. 600/60, with seconds from 1 to 86400, got "${value}"`);
+  }
+  return { points: Number(points), windowS: Number(windowS) };
+}
+
+/** A comma-separated list, as Express's `trust proxy` takes it, checked by proxy-addr itself. */
+function trustedProxies(env: Env): string[] {
+  const items = nonEmpty(env, 'TRUSTED_PROXIES')?.split(',').map((item) => item.trim()).filter(Boolean) ?? [];
+  try {
+    proxyAddr.compile(items);
+  } catch (error) {
+    throw new ConfigError('TRUSTED_PROXIES', `must list addresses, CIDR ranges or loopback, linklocal, uniquelocal: ${(error as Error).message}`);
+  }
+  return items;
 }
 
 /**

@@ -13,6 +13,10 @@ export enum ErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** The caller's rate-limit quota is used up until the window in `Retry-After` ends. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** `RATE_LIMIT_ON_STORE_FAILURE=closed` and the shared counters (Redis) cannot be reached. */
+  RATE_LIMIT_UNAVAILABLE = 'RATE_LIMIT_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -25,6 +29,8 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.RATE_LIMIT_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };
 
@@ -39,6 +45,8 @@ export const ErrorMessage = {
   UNABLE_TO_VERIFY: 'Unable to verify credentials',
   NOT_FOUND: 'Not Found',
   METHOD_NOT_ALLOWED: 'Method Not Allowed',
+  RATE_LIMITED: 'Too Many Requests',
+  RATE_LIMIT_UNAVAILABLE: 'Service Unavailable',
   INTERNAL_SERVER_ERROR: 'Internal Server Error',
 } as const;
 

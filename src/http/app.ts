@@ -20,6 +20,7 @@ import { queryLimits } from '../graphql/query-limits.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createObservability } from '../observability/observability.js';
+import { createRateLimits, type RateLimitHooks } from '../limits/rate-limits.js';
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
@@ -38,6 +39,8 @@ export interface AppOptions {
   minters?: readonly TokenMinter[];
   /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
   schema?: GraphQLSchema;
+  /** Told of refused and uncounted rate-limit charges instead of the metrics; tests pass their own. */
+  rateLimitHooks?: RateLimitHooks;
 }
 
 export interface App {
@@ -56,7 +59,7 @@ export interface App {
 export { BODY_LIMIT } from './json-body.js';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({ config, logger, minters, schema: givenSchema }: AppOptions): Promise<App> {
+export async function buildApp({ config, logger, minters, rateLimitHooks, schema: givenSchema }: AppOptions): Promise<App> {
   const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
   const { telemetry } = observability;
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
@@ -72,6 +75,7 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
   const buildContext = createContextBuilder(verifier, senderConstraint, telemetry);
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
+  const rateLimits = await createRateLimits({ config, logger, schema, queryLimits: limits, hooks: rateLimitHooks ?? telemetry });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
@@ -91,6 +95,7 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
       ...disableUnusedDefaultPlugins(),
       ...limits.plugins,
       ...observability.apolloPlugins,
+      ...rateLimits.plugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
@@ -105,18 +110,19 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
   const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
   const missingTokenChallenge = authChallenge({ scheme: 'bearer', dpopAlgorithms: config.dpop.algorithms, bearerAccepted: !config.dpop.required });
   // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
-  const hotRoutes = new Map([
-    ...restRoutes({ schema, buildContext, cors: getOnlyCors, missingTokenChallenge }),
+  const plainRoutes = new Map([
+    ...restRoutes({ schema, buildContext: rateLimits.restContext(buildContext), cors: getOnlyCors, missingTokenChallenge }),
     [
       '/graphql',
       graphqlRoute({
         apollo,
-        buildContext: graphqlContext,
+        buildContext: rateLimits.graphqlContext(graphqlContext),
         cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
         landingPage: config.production ? undefined : landingPageSecurityPolicy(),
       }),
     ],
   ]);
+  const hotRoutes = new Map([...plainRoutes].map(([path, route]) => [path, rateLimits.route(route)] as const));
 
   // Express keeps the routes whose cost does not matter, and answers every other path.
   const app = express();
@@ -151,9 +157,11 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
     close: async () => {
       await apollo.stop();
       await replayStore.close();
+      await rateLimits.close();
       await observability.close();
     },
-    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, telemetry })),
+    attachSubscriptions: (server) =>
+      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, telemetry, chargeSubscription: rateLimits.chargeSubscription })),
   };
 }
 

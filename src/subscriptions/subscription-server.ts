@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -29,6 +40,8 @@ export interface SubscriptionOptions {
   limits: ReturnType<typeof queryLimits>;
   /** Told of sockets opening and closing, and of event streams starting and ending. */
   telemetry?: Telemetry;
+  /** Charges a subscription to its caller's rate limit as it starts; the error to send when refused. */
+  chargeSubscription?: ((context: RequestContext, upgrade: IncomingMessage, operation: OperationDefinitionNode | undefined) => Promise<GraphQLError | undefined>) | undefined;
 }
 
 export interface Subscriptions {
@@ -53,7 +66,7 @@ interface Connection {
  */
 export function attachSubscriptions(
   server: Server,
-  { schema, buildContext, config, logger, limits, telemetry = NO_TELEMETRY }: SubscriptionOptions,
+  { schema, buildContext, config, logger, limits, telemetry = NO_TELEMETRY, chargeSubscription }: SubscriptionOptions,
 ): Subscriptions {
   const sockets = new WebSocketServer({ noServer: true });
   const connections = new WeakMap<WebSocket, Connection>();
@@ -110,22 +123,14 @@ export function attachSubscriptions(
         connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
         return true;
       },
-      onSubscribe({ extra: { socket } }, _id, payload) {
+      async onSubscribe({ extra: { socket, request } }, _id, payload) {
         const context = connections.get(socket)!.context!;
-        let document;
-        try {
-          document = parse(payload.query, limits.parseOptions);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
-        }
-        const invalid = validate(schema, document, rules);
-        if (invalid.length > 0) return invalid;
-        const variables = payload.variables ?? undefined;
-        if (config.unauthorizedMode === 'reject') {
-          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
-          if (rejected) return [rejected];
-        }
-        return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+        const prepared = prepare(context, payload);
+        if (!chargeSubscription) return prepared;
+        // Its cost when it starts, nothing per event; refused before it starts, 1 point.
+        const operation = 'document' in prepared ? (getOperationAST(prepared.document, prepared.operationName) ?? undefined) : undefined;
+        const refused = await chargeSubscription(context, request, operation);
+        return refused ? [refused] : prepared;
       },
       onOperation({ extra: { socket } }, id, _payload, _args, result) {
         if (!(Symbol.asyncIterator in result)) return;
@@ -149,6 +154,24 @@ export function attachSubscriptions(
     },
     sockets,
   );
+  /** The execution arguments of a `subscribe` message, or the errors that refuse it before it starts. */
+  function prepare(context: RequestContext, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): ExecutionArgs | readonly GraphQLError[] {
+    let document;
+    try {
+      document = parse(payload.query, limits.parseOptions);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+    }
+    const invalid = validate(schema, document, rules);
+    if (invalid.length > 0) return invalid;
+    const variables = payload.variables ?? undefined;
+    if (config.unauthorizedMode === 'reject') {
+      const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
+      if (rejected) return [rejected];
+    }
+    return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+  }
+
   let closing: Promise<void> | undefined;
   return { close: () => (closing ??= Promise.resolve(cleanup.dispose())) };
 }

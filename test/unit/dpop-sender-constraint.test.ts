@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { NonceSource } from '../../src/auth/dpop/nonce.js';
-import { reconnectDelayMs } from '../../src/auth/dpop/redis-replay-store.js';
+import { reconnectDelayMs } from '../../src/redis-connection.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from '../../src/auth/dpop/replay-store.js';
 import { createSenderConstraint, DPOP_DEFAULTS, type ProofCarrier } from '../../src/auth/dpop/sender-constraint.js';
 import type { Principal } from '../../src/auth/principal.js';
