@@ -34,8 +34,13 @@ export interface Config {
    * `main` then starts a development issuer on loopback and fills this in.
    */
   issuer: IssuerConfig | { embedded: true; audience: string };
-  /** Whether schema introspection and `/schema.graphql` are served (tooling depends on them). */
-  introspection: boolean;
+  /**
+   * Whether schema introspection and `/schema.graphql` are served (tooling depends on them);
+   * `per-caller` serves each caller only what its token could be granted.
+   */
+  introspection: Introspection;
+  /** The manifest of the operations clients were built with, and whether others are refused or only logged. */
+  trustedDocuments: TrustedDocumentsConfig | undefined;
   /** Limits on each connection, so slow or idle clients cannot hold the server's sockets. */
   http: HttpLimits;
   /** How many verified tokens are remembered; 0 turns the cache off. */
@@ -61,6 +66,15 @@ export interface Config {
 }
 
 export type PermissionsClaim = 'permissions' | 'scope';
+
+export type Introspection = boolean | 'per-caller';
+
+export interface TrustedDocumentsConfig {
+  /** An Apollo persisted query manifest or GraphQL Code Generator's `persisted-documents.json`. */
+  file: string;
+  /** `enforce` refuses any other operation; `log` runs it and logs its hash. */
+  mode: 'enforce' | 'log';
+}
 
 export type Mode = 'production' | 'development' | 'test';
 
@@ -119,7 +133,8 @@ export function loadConfig(env: Env): Config {
     clientOriginUrl: origin(env, 'CLIENT_ORIGIN_URL', 'http://localhost:4040'),
     issuer: issuer(env, production),
     // The SDL and introspection list every permission and where it applies: public only on purpose in production.
-    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
+    introspection: introspection(env, production),
+    trustedDocuments: trustedDocuments(env),
     http: {
       headersTimeoutMs,
       // Node refuses a request timeout shorter than the headers timeout.
@@ -146,6 +161,21 @@ export function loadConfig(env: Env): Config {
     },
     redisUrl: redisUrl(env),
   };
+}
+
+function introspection(env: Env, production: boolean): Introspection {
+  const value = nonEmpty(env, 'GRAPHQL_INTROSPECTION')?.toLowerCase();
+  if (value === 'per-caller') return value;
+  if (value === undefined || ['true', 'false', '1', '0'].includes(value)) return boolean(env, 'GRAPHQL_INTROSPECTION', !production);
+  throw new ConfigError('GRAPHQL_INTROSPECTION', `must be true, false or per-caller, got "${value}"`);
+}
+
+function trustedDocuments(env: Env): TrustedDocumentsConfig | undefined {
+  const file = nonEmpty(env, 'TRUSTED_DOCUMENTS');
+  const mode = oneOf(env, 'TRUSTED_DOCUMENTS_MODE', ['enforce', 'log'], 'enforce');
+  if (file !== undefined) return { file, mode };
+  if (nonEmpty(env, 'TRUSTED_DOCUMENTS_MODE') !== undefined) throw new ConfigError('TRUSTED_DOCUMENTS_MODE', 'needs TRUSTED_DOCUMENTS, the manifest it applies to');
+  return undefined;
 }
 
 function keySetTimings(env: Env): KeySetTimings {

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { loadConfigOrExit, type IssuerConfig, type ResolvedConfig } from './config.js';
 import type { TokenMinter } from './dev/dev-issuer.js';
 import { AccessRuleError } from './directives/lint-access-rules.js';
+import { ManifestError, TrustedDocumentError } from './documents/index.js';
 import { buildApp } from './http/app.js';
 import { createLimitedServer } from './http/connection-limits.js';
 
@@ -86,8 +87,8 @@ async function main(): Promise<void> {
 }
 
 await main().catch((error: unknown) => {
-  // A wrong access rule is reported like a wrong setting: the problems, without a stack trace.
-  if (!(error instanceof AccessRuleError)) throw error;
+  // A wrong access rule or trusted document is reported like a wrong setting: the problem, without a stack trace.
+  if (!(error instanceof AccessRuleError || error instanceof ManifestError || error instanceof TrustedDocumentError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 });

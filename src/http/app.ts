@@ -14,6 +14,7 @@ import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { authChallenge } from '../errors.js';
+import { createDocuments } from '../documents/index.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
@@ -75,15 +76,18 @@ export async function buildApp({
   }));
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
+  const documents = createDocuments({ config, schema, limits });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
-    introspection: config.introspection,
-    // A cached document's hash would tell anyone whether it has been run before.
+    introspection: documents.introspection,
+    // A cached document's hash would tell anyone whether it has been run before; trusted documents
+    // answer hashes from a fixed list instead (src/documents/).
     persistedQueries: false,
+    documentStore: documents.documentStore,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
@@ -91,6 +95,8 @@ export async function buildApp({
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
+      // First: a listed id becomes its text before Apollo reads it, and a refusal comes before anything else.
+      ...documents.plugins,
       ...disableUnusedDefaultPlugins(),
       ...limits.plugins,
       loggingPlugin(logger),
@@ -128,7 +134,7 @@ export async function buildApp({
   app.use(healthRoutes(verifier.keySet));
   if (mintToken) app.get('/dev/token', getOnlyCors, devTokenRoute(mintToken));
   // The SDL discloses what introspection does and more, so it follows the same switch.
-  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema));
+  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema, documents.sdlFor && { sdlFor: documents.sdlFor, buildContext }));
   app.use(notFound);
   app.use(errorHandler);
 
@@ -147,7 +153,7 @@ export async function buildApp({
       await apollo.stop();
       await replayStore.close();
     },
-    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits })),
+    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, gate: documents.gate })),
   };
 }
 

@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
 import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
+import type { OperationGate } from '../documents/index.js';
 import { createFormatError } from '../graphql/format-error.js';
 import type { queryLimits } from '../graphql/query-limits.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
@@ -26,6 +27,8 @@ export interface SubscriptionOptions {
   config: ResolvedConfig;
   logger: Logger;
   limits: ReturnType<typeof queryLimits>;
+  /** Which operations may run: the trusted documents' decision, the same as over HTTP. */
+  gate: OperationGate;
 }
 
 export interface Subscriptions {
@@ -46,7 +49,7 @@ interface Connection {
  * `{ authorization: "Bearer <jwt>" }` and goes through the same context builder as HTTP, so the
  * same verifier and the same guards decide; the socket closes when the token expires.
  */
-export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits }: SubscriptionOptions): Subscriptions {
+export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits, gate }: SubscriptionOptions): Subscriptions {
   const sockets = new WebSocketServer({ noServer: true });
   const connections = new WeakMap<WebSocket, Connection>();
   const format = createFormatError({ explainDenials: !config.production });
@@ -102,14 +105,19 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
       },
       onSubscribe({ extra: { socket } }, _id, payload) {
         const context = connections.get(socket)!.context!;
-        let document;
-        try {
-          document = parse(payload.query, limits.parseOptions);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        const gated = gate(payload, context.log);
+        if (gated instanceof GraphQLError) return [gated];
+        // A trusted document was parsed and validated at start.
+        let document = gated.document;
+        if (!document) {
+          try {
+            document = parse(gated.query ?? '', limits.parseOptions);
+          } catch (error) {
+            return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+          }
+          const invalid = validate(schema, document, rules);
+          if (invalid.length > 0) return invalid;
         }
-        const invalid = validate(schema, document, rules);
-        if (invalid.length > 0) return invalid;
         const variables = payload.variables ?? undefined;
         if (config.unauthorizedMode === 'reject') {
           const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });

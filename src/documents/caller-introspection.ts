@@ -1,0 +1,92 @@
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import {
+  execute,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { RequestContext } from '../auth/context.js';
+import type { Principal } from '../auth/principal.js';
+import { accessRules } from '../directives/access-rule.js';
+import { ErrorCode, httpStatusOf } from '../errors.js';
+import { callerSchema } from './caller-schema.js';
+
+/** One caller's schema, and its SDL for `/schema.graphql`, printed once. */
+export interface CallerView {
+  schema: GraphQLSchema;
+  sdl: string;
+}
+
+/**
+ * Each caller's view, cached by what decides it: whether there is a token, and which of the
+ * permissions the rules name it grants. Other permissions a token carries change nothing, so the
+ * cache holds at most one view per combination of the schema's own permissions (bounded besides).
+ */
+export function callerViews(schema: GraphQLSchema): (principal: Principal | null) => CallerView {
+  const named = [...new Set(accessRules(schema).flatMap((rule) => rule.anyOf.flat()))].sort();
+  const views = new LRUCache<string, CallerView>({ max: 256 });
+  return (principal) => {
+    const key = principal ? `token:${named.filter((permission) => principal.permissions.has(permission)).join(' ')}` : 'anonymous';
+    let view = views.get(key);
+    if (!view) {
+      const filtered = callerSchema(schema, principal);
+      views.set(key, (view = { schema: filtered, sdl: `${printSchemaWithDirectives(filtered)}\n` }));
+    }
+    return view;
+  };
+}
+
+const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type']);
+
+/**
+ * `GRAPHQL_INTROSPECTION=per-caller`: an operation that asks for `__schema` or `__type` runs
+ * against the caller's own view, so tools (Apollo Sandbox, codegen) see only what that token could
+ * read. Such an operation must ask for nothing else: its other fields would run on the full schema.
+ */
+export function perCallerIntrospectionPlugin(viewOf: (principal: Principal | null) => CallerView): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async responseForOperation({ operation, document, request, contextValue }) {
+          const roots = rootFieldNames(operation.selectionSet, fragmentsOf(document));
+          if (!roots.some((name) => INTROSPECTION_ROOTS.has(name))) return null;
+          if (roots.some((name) => !INTROSPECTION_ROOTS.has(name) && name !== '__typename')) {
+            throw new GraphQLError('Introspection must be an operation of its own: ask for __schema or __type without other fields.', {
+              extensions: { code: ErrorCode.BAD_REQUEST, http: { status: httpStatusOf[ErrorCode.BAD_REQUEST], headers: new HeaderMap() } },
+            });
+          }
+          const result = await execute({
+            schema: viewOf(contextValue.principal).schema,
+            document,
+            operationName: request.operationName ?? null,
+            variableValues: request.variables ?? null,
+            contextValue,
+          });
+          const errors = result.errors?.map((error) => error.toJSON());
+          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: result.data, ...(errors ? { errors } : {}) } } };
+        },
+      };
+    },
+  };
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  return new Map(document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]));
+}
+
+/** The root fields an operation selects, through its fragments; `@skip` and `@include` are not consulted. */
+function rootFieldNames(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return [selection.name.value];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFieldNames(selection.selectionSet, fragments, seen);
+    const fragment = fragments.get(selection.name.value);
+    if (!fragment || seen.has(fragment.name.value)) return [];
+    seen.add(fragment.name.value);
+    return rootFieldNames(fragment.selectionSet, fragments, seen);
+  });
+}

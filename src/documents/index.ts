@@ -1,0 +1,54 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode, GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
+import type { RequestContext } from '../auth/context.js';
+import type { Principal } from '../auth/principal.js';
+import type { Config } from '../config.js';
+import { callerViews, perCallerIntrospectionPlugin } from './caller-introspection.js';
+import { readManifest } from './manifest.js';
+import { openGate, trustedDocumentsGate, type OperationGate } from './operation-gate.js';
+import { trustedDocumentStore, trustedDocumentsPlugin } from './trusted-documents-plugin.js';
+import { createTrustedStore } from './trusted-store.js';
+
+export { ManifestError } from './manifest.js';
+export { TrustedDocumentError } from './trusted-store.js';
+export type { OperationGate, OperationRequest } from './operation-gate.js';
+
+export interface DocumentsOptions {
+  config: Pick<Config, 'trustedDocuments' | 'introspection'>;
+  schema: GraphQLSchema;
+  /** What every request is parsed and validated with, so listed operations are checked at start by the same rules. */
+  limits: { parseOptions: ParseOptions; validationRules: readonly ValidationRule[] };
+}
+
+/** What clients may run and see, for `app.ts` to hand to Apollo, the WebSocket server and `/schema.graphql`. */
+export interface Documents {
+  /** Apollo's `introspection`: on for `per-caller` too, which the plugin narrows. */
+  introspection: boolean;
+  /** Apollo's `documentStore`; undefined keeps Apollo's default. */
+  documentStore: KeyValueCache<DocumentNode> | undefined;
+  plugins: ApolloServerPlugin<RequestContext>[];
+  /** The decision both transports ask before they parse an operation. */
+  gate: OperationGate;
+  /** With `per-caller` introspection, the SDL a caller may see; undefined otherwise. */
+  sdlFor: ((principal: Principal | null) => string) | undefined;
+}
+
+/**
+ * Trusted documents (`TRUSTED_DOCUMENTS`): the manifest read, and every operation in it parsed and
+ * validated, before the server starts; a bad one throws `ManifestError` or `TrustedDocumentError`.
+ * Per-caller introspection (`GRAPHQL_INTROSPECTION=per-caller`). Without either, nothing changes.
+ */
+export function createDocuments({ config, schema, limits }: DocumentsOptions): Documents {
+  const trusted = config.trustedDocuments;
+  const store = trusted ? createTrustedStore(readManifest(trusted.file), { schema, ...limits }) : undefined;
+  const viewOf = config.introspection === 'per-caller' ? callerViews(schema) : undefined;
+  const gate = store && trusted ? trustedDocumentsGate(store, trusted.mode) : openGate;
+  return {
+    introspection: config.introspection !== false,
+    documentStore: store ? trustedDocumentStore(store) : undefined,
+    plugins: [...(store ? [trustedDocumentsPlugin(gate)] : []), ...(viewOf ? [perCallerIntrospectionPlugin(viewOf)] : [])],
+    gate,
+    sdlFor: viewOf ? (principal) => viewOf(principal).sdl : undefined,
+  };
+}
