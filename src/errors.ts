@@ -149,7 +149,7 @@ export function operationDeniedError(code: ErrorCode.UNAUTHENTICATED | ErrorCode
  * message never echoes the id or the text, and says nothing about what else the server has seen.
  */
 export function untrustedOperationError(code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST | ErrorCode.QUERY_NOT_IN_SAFELIST): GraphQLError {
-  return new GraphQLError(ErrorMessage[code], { extensions: { code, http: { status: httpStatusOf[code], headers: new HeaderMap() } } });
+  return new GraphQLError(ErrorMessage[code], { extensions: { code } });
 }
 
 const errorCodes: ReadonlySet<unknown> = new Set(Object.values(ErrorCode));

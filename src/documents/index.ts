@@ -7,12 +7,13 @@ import type { Config } from '../config.js';
 import { callerViews, perCallerIntrospectionPlugin } from './caller-introspection.js';
 import { readManifest } from './manifest.js';
 import { openGate, trustedDocumentsGate, type OperationGate } from './operation-gate.js';
-import { trustedDocumentStore, trustedDocumentsPlugin } from './trusted-documents-plugin.js';
+import { httpGate, trustedDocumentStore, type HttpGate } from './http-gate.js';
 import { createTrustedStore } from './trusted-store.js';
 
 export { ManifestError } from './manifest.js';
 export { TrustedDocumentError } from './trusted-store.js';
 export type { OperationGate, OperationRequest } from './operation-gate.js';
+export type { HttpGate } from './http-gate.js';
 
 export interface DocumentsOptions {
   config: Pick<Config, 'trustedDocuments' | 'introspection'>;
@@ -28,8 +29,10 @@ export interface Documents {
   /** Apollo's `documentStore`; undefined keeps Apollo's default. */
   documentStore: KeyValueCache<DocumentNode> | undefined;
   plugins: ApolloServerPlugin<RequestContext>[];
-  /** The decision both transports ask before they parse an operation. */
+  /** The decision both transports ask before they parse an operation: as is for WebSocket, and for HTTP ... */
   gate: OperationGate;
+  /** ... in Apollo's request shape, for `/graphql` before Apollo; undefined without a manifest. */
+  gateHttp: HttpGate | undefined;
   /** With `per-caller` introspection, the SDL a caller may see; undefined otherwise. */
   sdlFor: ((principal: Principal | null) => string) | undefined;
 }
@@ -47,8 +50,9 @@ export function createDocuments({ config, schema, limits }: DocumentsOptions): D
   return {
     introspection: config.introspection !== false,
     documentStore: store ? trustedDocumentStore(store) : undefined,
-    plugins: [...(store ? [trustedDocumentsPlugin(gate)] : []), ...(viewOf ? [perCallerIntrospectionPlugin(viewOf)] : [])],
+    plugins: viewOf ? [perCallerIntrospectionPlugin(viewOf)] : [],
     gate,
+    gateHttp: store ? httpGate(gate) : undefined,
     sdlFor: viewOf ? (principal) => viewOf(principal).sdl : undefined,
   };
 }

@@ -95,9 +95,8 @@ export async function buildApp({
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
-      // First: a listed id becomes its text before Apollo reads it, and a refusal comes before anything else.
-      ...documents.plugins,
       ...disableUnusedDefaultPlugins(),
+      ...documents.plugins,
       ...limits.plugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
@@ -120,6 +119,7 @@ export async function buildApp({
       graphqlRoute({
         apollo,
         buildContext: graphqlContext,
+        gate: documents.gateHttp,
         cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
         landingPage: config.production ? undefined : landingPageSecurityPolicy(),
       }),
