@@ -51,15 +51,22 @@ const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type'])
 export function perCallerIntrospectionPlugin(viewOf: (principal: Principal | null) => CallerView): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
+      let introspectionOnly = false;
       return {
-        async responseForOperation({ operation, document, request, contextValue }) {
+        // Apollo answers an error thrown here with its status; from `responseForOperation` it would be a 500.
+        async didResolveOperation({ operation, document }) {
+          if (!operation) return;
           const roots = rootFieldNames(operation.selectionSet, fragmentsOf(document));
-          if (!roots.some((name) => INTROSPECTION_ROOTS.has(name))) return null;
+          if (!roots.some((name) => INTROSPECTION_ROOTS.has(name))) return;
           if (roots.some((name) => !INTROSPECTION_ROOTS.has(name) && name !== '__typename')) {
             throw new GraphQLError('Introspection must be an operation of its own: ask for __schema or __type without other fields.', {
               extensions: { code: ErrorCode.BAD_REQUEST, http: { status: httpStatusOf[ErrorCode.BAD_REQUEST], headers: new HeaderMap() } },
             });
           }
+          introspectionOnly = true;
+        },
+        async responseForOperation({ document, request, contextValue }) {
+          if (!introspectionOnly) return null;
           const result = await execute({
             schema: viewOf(contextValue.principal).schema,
             document,
