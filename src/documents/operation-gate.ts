@@ -2,7 +2,7 @@ import type { DocumentNode, GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { TrustedDocumentsConfig } from '../config.js';
 import { ErrorCode, untrustedOperationError } from '../errors.js';
-import { queryHash, type TrustedStore } from './trusted-store.js';
+import { idKey, queryHash, type TrustedStore } from './trusted-store.js';
 
 /** What a client sent to name its operation, over HTTP or WebSocket alike. */
 export interface OperationRequest {
@@ -56,7 +56,7 @@ export function trustedDocumentsGate(store: TrustedStore, mode: TrustedDocuments
 
 /** The id a request names, from `documentId` or Apollo's extension; a malformed one names nothing that is listed. */
 function idOf({ documentId, extensions }: OperationRequest): string | undefined {
-  if (documentId !== undefined && documentId !== null) return typeof documentId === 'string' ? documentId.replace(/^sha256:/, '') : '';
+  if (documentId !== undefined && documentId !== null) return typeof documentId === 'string' ? idKey(documentId) : '';
   const persisted = extensions?.['persistedQuery'];
   if (persisted === undefined || persisted === null) return undefined;
   const hash = (persisted as { sha256Hash?: unknown }).sha256Hash;

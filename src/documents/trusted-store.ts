@@ -11,12 +11,17 @@ export interface TrustedDocument {
 }
 
 export interface TrustedStore {
-  /** By `documentId`, with or without `sha256:`, and by Apollo's hash of the body. */
+  /** By `idKey` of the manifest's id, and by the SHA-256 of the body, which Apollo's `sha256Hash` is. */
   byId: ReadonlyMap<string, TrustedDocument>;
   /** By the exact text, for a free-form query that is byte for byte a listed one. */
   byBody: ReadonlyMap<string, TrustedDocument>;
   /** By the SHA-256 of the body, which is how Apollo Server keys its parsed documents. */
   byHash: ReadonlyMap<string, TrustedDocument>;
+}
+
+/** The key of a document id: `sha256:<hash>` (the GraphQL-over-HTTP spelling, and codegen's) and `<hash>` are one id. */
+export function idKey(id: string): string {
+  return id.startsWith('sha256:') ? id.slice('sha256:'.length) : id;
 }
 
 /** Apollo Server's query hash: hex SHA-256 of the text, as clients compute `sha256Hash` too. */
@@ -45,7 +50,7 @@ export function createTrustedStore(operations: readonly ManifestOperation[], { s
   for (const operation of operations) {
     const trusted = { ...parseAndValidate(operation, schema, parseOptions, rules), id: operation.id, body: operation.body };
     const hash = queryHash(operation.body);
-    for (const id of [operation.id, hash]) byId.set(id, trusted);
+    for (const id of [idKey(operation.id), hash]) byId.set(id, trusted);
     byBody.set(operation.body, trusted);
     byHash.set(hash, trusted);
   }

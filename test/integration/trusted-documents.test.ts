@@ -37,8 +37,8 @@ const APOLLO_MANIFEST = manifestFile('apollo.json', {
     { id: 'public-feed-v1', name: 'PublicFeed', type: 'subscription', body: PUBLIC_FEED },
   ],
 });
-/** GraphQL Code Generator's client preset: a map from SHA-256 hash to document. */
-const CODEGEN_MANIFEST = manifestFile('persisted-documents.json', Object.fromEntries([ADMIN_QUERY, PUBLIC_QUERY].map((body) => [sha256(body), body])));
+/** GraphQL Code Generator's client preset: a map from `sha256:<hash>` to document. */
+const CODEGEN_MANIFEST = manifestFile('persisted-documents.json', Object.fromEntries([ADMIN_QUERY, PUBLIC_QUERY].map((body) => [`sha256:${sha256(body)}`, body])));
 
 interface Answer {
   status: number;
