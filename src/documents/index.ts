@@ -10,7 +10,7 @@ import { openGate, trustedDocumentsGate, type OperationGate } from './operation-
 import { httpGate, trustedDocumentStore, type HttpGate } from './http-gate.js';
 import { createTrustedStore } from './trusted-store.js';
 
-export { ManifestError } from './manifest.js';
+export { ManifestError, readManifest, type ManifestOperation } from './manifest.js';
 export { TrustedDocumentError } from './trusted-store.js';
 export type { OperationGate, OperationRequest } from './operation-gate.js';
 export type { HttpGate } from './http-gate.js';
