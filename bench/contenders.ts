@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import type { JWTPayload } from 'jose';
 import { dpopCredentials } from '../src/dev/dpop-proof.js';
+import { readManifest } from '../src/documents/index.js';
 import { MessageText } from '../src/graphql/resolvers.js';
+import { SPA_MANIFEST_FILE } from '../src/tooling/access-matrix.js';
 import { sign, type KeySetServer, type SigningKey } from '../support/key-set-server.js';
 import type { Target } from './load.js';
 import { startBenchServer, startProject, type ServerProcess } from './processes.js';
@@ -8,7 +11,7 @@ import { startBenchServer, startProject, type ServerProcess } from './processes.
 const AUDIENCE = 'https://hello-world.example.com';
 const ADMIN = 'read:admin-messages';
 
-export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'admin-dpop' | 'public' | 'admin-uncached' | 'rest';
+export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'admin-dpop' | 'admin-document' | 'public' | 'admin-uncached' | 'rest';
 
 /** A server setup under test, and how to ask it for the admin (or public) message. */
 export interface Contender {
@@ -51,6 +54,15 @@ export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMes
   };
 }
 
+/** The example SPA's trusted documents, which the documentId contender's server enforces. */
+const SPA_MANIFEST = fileURLToPath(SPA_MANIFEST_FILE);
+
+/** `adminMessage` by the `documentId` of the SPA's `AdminMessage` operation, as the SPA sends it. */
+function adminByDocumentId(baseUrl: string, token: string): Target {
+  const { id } = readManifest(SPA_MANIFEST).find((operation) => operation.body.includes('adminMessage'))!;
+  return { ...graphqlQuery(baseUrl, 'adminMessage', token), body: JSON.stringify({ documentId: id }) };
+}
+
 /**
  * `adminMessage` with a DPoP-bound admin token (`cnf.jkt` of a fresh key) and a fresh proof per
  * request. The proofs are signed before each run, so the load generator does not spend the run
@@ -70,7 +82,7 @@ async function dpopAdmin(baseUrl: string, mint: MintToken): Promise<Target> {
 export async function startContenders(issuer: string, mint: MintToken, projectNodeArgs: string[]): Promise<{ list: Contender[]; stop(): Promise<void> }> {
   const token = await mint();
   const peerArgs = [issuer, AUDIENCE];
-  const [floor, restPeer, apollo, yoga, mercurius, project, uncached] = await Promise.all([
+  const [floor, restPeer, apollo, yoga, mercurius, project, uncached, trusted] = await Promise.all([
     startBenchServer('floor.mjs'),
     startBenchServer('rest-express.mjs', peerArgs),
     startBenchServer('apollo-shield.mjs', peerArgs),
@@ -78,6 +90,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     startBenchServer('mercurius.mjs', peerArgs),
     startProject(projectEnv(issuer), projectNodeArgs),
     startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' }), projectNodeArgs),
+    startProject(projectEnv(issuer, { TRUSTED_DOCUMENTS: SPA_MANIFEST, TRUSTED_DOCUMENTS_MODE: 'enforce' }), projectNodeArgs),
   ]);
   const admin = (server: ServerProcess) => graphqlQuery(server.url, 'adminMessage', token);
   const list: Contender[] = [
@@ -88,6 +101,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'mercurius', label: 'GraphQL peer: Fastify + mercurius-auth', peer: 'graphql', server: mercurius, target: admin(mercurius) },
     { key: 'admin', label: 'this project: adminMessage, admin token', server: project, target: admin(project) },
     { key: 'admin-dpop', label: 'this project: adminMessage, DPoP-bound token + fresh proof per request', server: project, target: await dpopAdmin(project.url, mint) },
+    { key: 'admin-document', label: 'this project: adminMessage by documentId, TRUSTED_DOCUMENTS enforce', server: trusted, target: adminByDocumentId(trusted.url, token) },
     { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
     { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
