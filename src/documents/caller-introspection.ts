@@ -2,6 +2,7 @@ import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import {
   execute,
+  getOperationAST,
   GraphQLError,
   Kind,
   type DocumentNode,
@@ -43,32 +44,46 @@ export function callerViews(schema: GraphQLSchema): (principal: Principal | null
 
 const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type']);
 
+/** The view an operation runs on, for one caller; HTTP and WebSocket ask the same question. */
+export type OperationSchema = (principal: Principal | null, document: DocumentNode, operationName: string | null | undefined) => GraphQLSchema | GraphQLError;
+
 /**
- * `GRAPHQL_INTROSPECTION=per-caller`: an operation that asks for `__schema` or `__type` runs
- * against the caller's own view, so tools (Apollo Sandbox, codegen) see only what that token could
- * read. Such an operation must ask for nothing else: its other fields would run on the full schema.
+ * `GRAPHQL_INTROSPECTION=per-caller`: an operation that asks for `__schema` or `__type` runs on
+ * the caller's own view, so tools (Apollo Sandbox, codegen) see only what that token could read;
+ * any other runs on the full schema. An operation that asks for both is refused, as its other
+ * fields would then run on the view, where what the caller may not see does not exist.
  */
-export function perCallerIntrospectionPlugin(viewOf: (principal: Principal | null) => CallerView): ApolloServerPlugin<RequestContext> {
+export function operationSchema(schema: GraphQLSchema, viewOf: (principal: Principal | null) => CallerView): OperationSchema {
+  return (principal, document, operationName) => {
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return schema;
+    const roots = rootFieldNames(operation.selectionSet, fragmentsOf(document));
+    if (!roots.some((name) => INTROSPECTION_ROOTS.has(name))) return schema;
+    if (roots.some((name) => !INTROSPECTION_ROOTS.has(name) && name !== '__typename')) {
+      return new GraphQLError('Introspection must be an operation of its own: ask for __schema or __type without other fields.', {
+        extensions: { code: ErrorCode.BAD_REQUEST, http: { status: httpStatusOf[ErrorCode.BAD_REQUEST], headers: new HeaderMap() } },
+      });
+    }
+    return viewOf(principal).schema;
+  };
+}
+
+/** Per-caller introspection over HTTP: Apollo runs the operation unless the caller's view must answer it. */
+export function perCallerIntrospectionPlugin(schema: GraphQLSchema, schemaOf: OperationSchema): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
-      let introspectionOnly = false;
+      let view: GraphQLSchema | undefined;
       return {
         // Apollo answers an error thrown here with its status; from `responseForOperation` it would be a 500.
-        async didResolveOperation({ operation, document }) {
-          if (!operation) return;
-          const roots = rootFieldNames(operation.selectionSet, fragmentsOf(document));
-          if (!roots.some((name) => INTROSPECTION_ROOTS.has(name))) return;
-          if (roots.some((name) => !INTROSPECTION_ROOTS.has(name) && name !== '__typename')) {
-            throw new GraphQLError('Introspection must be an operation of its own: ask for __schema or __type without other fields.', {
-              extensions: { code: ErrorCode.BAD_REQUEST, http: { status: httpStatusOf[ErrorCode.BAD_REQUEST], headers: new HeaderMap() } },
-            });
-          }
-          introspectionOnly = true;
+        async didResolveOperation({ document, request, contextValue }) {
+          const chosen = schemaOf(contextValue.principal, document, request.operationName);
+          if (chosen instanceof GraphQLError) throw chosen;
+          if (chosen !== schema) view = chosen;
         },
         async responseForOperation({ document, request, contextValue }) {
-          if (!introspectionOnly) return null;
+          if (!view) return null;
           const result = await execute({
-            schema: viewOf(contextValue.principal).schema,
+            schema: view,
             document,
             operationName: request.operationName ?? null,
             variableValues: request.variables ?? null,

@@ -4,7 +4,7 @@ import type { DocumentNode, GraphQLSchema, ParseOptions, ValidationRule } from '
 import type { RequestContext } from '../auth/context.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
-import { callerViews, perCallerIntrospectionPlugin } from './caller-introspection.js';
+import { callerViews, operationSchema, perCallerIntrospectionPlugin, type OperationSchema } from './caller-introspection.js';
 import { readManifest } from './manifest.js';
 import { openGate, trustedDocumentsGate, type OperationGate } from './operation-gate.js';
 import { httpGate, trustedDocumentStore, type HttpGate } from './http-gate.js';
@@ -14,6 +14,7 @@ export { ManifestError, readManifest, type ManifestOperation } from './manifest.
 export { TrustedDocumentError } from './trusted-store.js';
 export type { OperationGate, OperationRequest } from './operation-gate.js';
 export type { HttpGate } from './http-gate.js';
+export type { OperationSchema } from './caller-introspection.js';
 
 export interface DocumentsOptions {
   config: Pick<Config, 'trustedDocuments' | 'introspection'>;
@@ -33,6 +34,8 @@ export interface Documents {
   gate: OperationGate;
   /** ... in Apollo's request shape, for `/graphql` before Apollo; undefined without a manifest. */
   gateHttp: HttpGate | undefined;
+  /** The schema an operation runs on for a caller: the full one, or with `per-caller`, the caller's view for introspection. */
+  schemaFor: OperationSchema;
   /** With `per-caller` introspection, the SDL a caller may see; undefined otherwise. */
   sdlFor: ((principal: Principal | null) => string) | undefined;
 }
@@ -47,10 +50,12 @@ export function createDocuments({ config, schema, limits }: DocumentsOptions): D
   const store = trusted ? createTrustedStore(readManifest(trusted.file), { schema, ...limits }) : undefined;
   const viewOf = config.introspection === 'per-caller' ? callerViews(schema) : undefined;
   const gate = store && trusted ? trustedDocumentsGate(store, trusted.mode) : openGate;
+  const schemaFor = viewOf ? operationSchema(schema, viewOf) : () => schema;
   return {
     introspection: config.introspection !== false,
     documentStore: store ? trustedDocumentStore(store) : undefined,
-    plugins: viewOf ? [perCallerIntrospectionPlugin(viewOf)] : [],
+    plugins: viewOf ? [perCallerIntrospectionPlugin(schema, schemaFor)] : [],
+    schemaFor,
     gate,
     gateHttp: store ? httpGate(gate) : undefined,
     sdlFor: viewOf ? (principal) => viewOf(principal).sdl : undefined,

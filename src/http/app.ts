@@ -153,7 +153,7 @@ export async function buildApp({
       await apollo.stop();
       await replayStore.close();
     },
-    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, gate: documents.gate })),
+    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, gate: documents.gate, schemaFor: documents.schemaFor })),
   };
 }
 

@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
 import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
-import type { OperationGate } from '../documents/index.js';
+import type { OperationGate, OperationSchema } from '../documents/index.js';
 import { createFormatError } from '../graphql/format-error.js';
 import type { queryLimits } from '../graphql/query-limits.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
@@ -29,6 +29,8 @@ export interface SubscriptionOptions {
   limits: ReturnType<typeof queryLimits>;
   /** Which operations may run: the trusted documents' decision, the same as over HTTP. */
   gate: OperationGate;
+  /** The schema an operation runs on: with per-caller introspection, the caller's view for introspection, as over HTTP. */
+  schemaFor: OperationSchema;
 }
 
 export interface Subscriptions {
@@ -49,7 +51,7 @@ interface Connection {
  * `{ authorization: "Bearer <jwt>" }` and goes through the same context builder as HTTP, so the
  * same verifier and the same guards decide; the socket closes when the token expires.
  */
-export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits, gate }: SubscriptionOptions): Subscriptions {
+export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits, gate, schemaFor }: SubscriptionOptions): Subscriptions {
   const sockets = new WebSocketServer({ noServer: true });
   const connections = new WeakMap<WebSocket, Connection>();
   const format = createFormatError({ explainDenials: !config.production });
@@ -123,7 +125,9 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
           const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });
           if (rejected) return [rejected];
         }
-        return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+        const executionSchema = schemaFor(context.principal, document, payload.operationName);
+        if (executionSchema instanceof GraphQLError) return [executionSchema];
+        return { schema: executionSchema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
       },
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;
