@@ -20,8 +20,10 @@ export function httpGate(gate: OperationGate): HttpGate {
     if (request.method === 'GET') {
       const search = new URLSearchParams(request.search);
       const extensions = parseExtensions(search.get('extensions'));
-      const gated = gate({ query: search.get('query') ?? undefined, documentId: search.get('documentId') ?? undefined, extensions }, log);
+      const documentId = search.get('documentId') ?? undefined;
+      const gated = gate({ query: search.get('query') ?? undefined, documentId, extensions }, log);
       if (gated instanceof GraphQLError) return gated;
+      if (documentId === undefined && extensions?.['persistedQuery'] === undefined) return request;
       search.delete('documentId');
       if (gated.query !== undefined) search.set('query', gated.query);
       if (extensions?.['persistedQuery'] !== undefined) search.set('extensions', JSON.stringify(withoutPersistedQuery(extensions)));
@@ -32,6 +34,7 @@ export function httpGate(gate: OperationGate): HttpGate {
     const extensions = body['extensions'] as Record<string, unknown> | null | undefined;
     const gated = gate({ query: body['query'] as string | undefined, documentId: body['documentId'], extensions }, log);
     if (gated instanceof GraphQLError) return gated;
+    if (body['documentId'] === undefined && extensions?.['persistedQuery'] === undefined) return request;
     const { documentId, ...rest } = body;
     return {
       ...request,
