@@ -4,8 +4,6 @@ import type { ManifestOperation } from './manifest.js';
 
 /** A manifest operation, parsed and validated against the schema once, at start. */
 export interface TrustedDocument {
-  id: string;
-  name: string;
   body: string;
   document: DocumentNode;
 }
@@ -48,7 +46,7 @@ export function createTrustedStore(operations: readonly ManifestOperation[], { s
   const byBody = new Map<string, TrustedDocument>();
   const byHash = new Map<string, TrustedDocument>();
   for (const operation of operations) {
-    const trusted = { ...parseAndValidate(operation, schema, parseOptions, rules), id: operation.id, body: operation.body };
+    const trusted = { body: operation.body, document: parseAndValidate(operation, schema, parseOptions, rules) };
     const hash = queryHash(operation.body);
     for (const id of [idKey(operation.id), hash]) byId.set(id, trusted);
     byBody.set(operation.body, trusted);
@@ -57,7 +55,7 @@ export function createTrustedStore(operations: readonly ManifestOperation[], { s
   return { byId, byBody, byHash };
 }
 
-function parseAndValidate(operation: ManifestOperation, schema: GraphQLSchema, parseOptions: ParseOptions, rules: readonly ValidationRule[]): { name: string; document: DocumentNode } {
+function parseAndValidate(operation: ManifestOperation, schema: GraphQLSchema, parseOptions: ParseOptions, rules: readonly ValidationRule[]): DocumentNode {
   let document: DocumentNode;
   try {
     document = parse(operation.body, parseOptions);
@@ -67,5 +65,5 @@ function parseAndValidate(operation: ManifestOperation, schema: GraphQLSchema, p
   const name = operation.name ?? getOperationAST(document)?.name?.value ?? operation.id;
   const [invalid] = validate(schema, document, rules);
   if (invalid) throw new TrustedDocumentError(`Trusted document ${name} does not validate against the schema: ${invalid.message}`);
-  return { name, document };
+  return document;
 }
