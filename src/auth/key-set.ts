@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 
 /** How the key set is fetched, all in milliseconds; the defaults live in `config.ts`. */
 export interface KeySetTimings {
@@ -22,6 +23,10 @@ export interface KeySetOptions extends KeySetTimings {
   onChange?: () => void;
   /** The clock, in milliseconds since the epoch; tests pass their own. */
   now?: () => number;
+  /** Told of each fetch's outcome; fetches run in spans of their own. */
+  telemetry?: Telemetry;
+  /** The issuer whose keys these are, naming the key set in metrics; by default its URL. */
+  issuer?: string;
 }
 
 /** The key set could not be fetched or was not a key set; no token can be verified against it. */
@@ -31,6 +36,13 @@ export class KeySetUnavailableError extends Error {
 }
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+
+interface FetchedKeys {
+  text: string;
+  keys: LocalKeySet;
+  /** How many keys the document lists. */
+  size: number;
+}
 
 /**
  * The issuer's keys, fetched once and shared by every request.
@@ -50,6 +62,8 @@ export class RemoteKeySet {
   readonly #retryAfterFailureMs: number;
   readonly #onChange: (() => void) | undefined;
   readonly #now: () => number;
+  readonly #telemetry: Telemetry;
+  readonly #issuer: string;
 
   #keys: LocalKeySet | undefined;
   #document = '';
@@ -68,6 +82,8 @@ export class RemoteKeySet {
     this.#retryAfterFailureMs = options.retryAfterFailureMs;
     this.#onChange = options.onChange;
     this.#now = options.now ?? (() => Date.now());
+    this.#telemetry = options.telemetry ?? NO_TELEMETRY;
+    this.#issuer = options.issuer ?? options.url.href;
   }
 
   /** Fetches started so far, successful or not. */
@@ -110,10 +126,15 @@ export class RemoteKeySet {
     }
     this.#attemptedAt = this.#now();
     this.#fetches += 1;
-    this.#pending = this.#fetch()
+    this.#pending = this.#telemetry
+      .span('auth.jwks_fetch', () => this.#fetch())
       .then(
-        (document) => this.#use(document),
+        (document) => {
+          this.#telemetry.keySetFetch(this.#issuer, 'success', document.size);
+          this.#use(document);
+        },
         (cause: unknown) => {
+          this.#telemetry.keySetFetch(this.#issuer, 'failure');
           this.#lastAttemptFailed = true;
           throw new KeySetUnavailableError(`cannot fetch ${this.#url.href}`, { cause });
         },
@@ -142,7 +163,7 @@ export class RemoteKeySet {
     await this.refresh();
   }
 
-  async #fetch(): Promise<{ text: string; keys: LocalKeySet }> {
+  async #fetch(): Promise<FetchedKeys> {
     // `redirect: 'manual'`: a key set is only trusted from the configured URL itself.
     const response = await fetch(this.#url, {
       redirect: 'manual',
@@ -151,11 +172,12 @@ export class RemoteKeySet {
     });
     if (response.status !== 200) throw new Error(`key set answered HTTP ${response.status}`);
     const text = await response.text();
+    const document = JSON.parse(text) as JSONWebKeySet;
     // createLocalJWKSet throws JWKSInvalid unless this is an object with a `keys` array.
-    return { text, keys: createLocalJWKSet(JSON.parse(text) as JSONWebKeySet) };
+    return { text, keys: createLocalJWKSet(document), size: document.keys.length };
   }
 
-  #use({ text, keys }: { text: string; keys: LocalKeySet }): void {
+  #use({ text, keys }: FetchedKeys): void {
     const changed = text !== this.#document;
     this.#keys = keys;
     this.#document = text;

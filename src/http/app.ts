@@ -6,11 +6,10 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
-import { discoverIssuer } from '../auth/discovery.js';
+import { createIssuerRegistry, dpopRequiredBy, type IssuerRegistry } from '../auth/issuer-registry.js';
 import { NonceSource } from '../auth/dpop/nonce.js';
 import { createReplayStore } from '../auth/dpop/create-replay-store.js';
 import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
-import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { authChallenge } from '../errors.js';
@@ -21,6 +20,7 @@ import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.
 import { queryLimits } from '../graphql/query-limits.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
+import { createObservability } from '../observability/observability.js';
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
@@ -35,8 +35,8 @@ import { landingPageSecurityPolicy, securityHeaders } from './security-headers.j
 export interface AppOptions {
   config: ResolvedConfig;
   logger: Logger;
-  /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients. */
-  mintToken?: TokenMinter;
+  /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients, one minter per issuer. */
+  minters?: readonly TokenMinter[];
   /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
   schema?: GraphQLSchema;
 }
@@ -44,8 +44,11 @@ export interface AppOptions {
 export interface App {
   /** The request listener to mount on an HTTP server. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  verifier: Verifier;
-  /** Stops Apollo Server; the caller closes the HTTP server first. */
+  /** Every trusted issuer, and the one `verify` the context builder calls. */
+  verifier: IssuerRegistry;
+  /** `GET /metrics` for the metrics listener `main` opens on `METRICS_PORT`; undefined when metrics are off. */
+  metricsHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** Stops Apollo Server and exports the last spans; the caller closes the HTTP server first. */
   close(): Promise<void>;
   /** Serves GraphQL subscriptions over WebSockets on `server`'s `/graphql`; close them before the server. */
   attachSubscriptions(server: Server): Subscriptions;
@@ -54,26 +57,20 @@ export interface App {
 export { BODY_LIMIT } from './json-body.js';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({
-  config,
-  logger,
-  mintToken,
+export async function buildApp({ config, logger, minters, schema: givenSchema }: AppOptions): Promise<App> {
+  const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
+  const { telemetry } = observability;
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
-  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
-}: AppOptions): Promise<App> {
-  const verifier = createVerifier({
-    ...(await discoverIssuer(config.issuer, { timeoutMs: config.keySet.timeoutMs, log: logger })),
-    cacheSize: config.tokenCacheSize,
-    keySet: config.keySet,
-    permissionsClaim: config.permissionsClaim,
-  });
-  // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
-  verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
+  const schema = givenSchema ?? buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message), telemetry });
+  const verifier = await createIssuerRegistry(config.issuers, { cacheSize: config.tokenCacheSize, log: logger, telemetry });
   const replayStore = createReplayStore(config, logger);
-  const buildContext = createContextBuilder(verifier, createSenderConstraint(config.dpop, {
+  const senderConstraint = createSenderConstraint(config.dpop, {
     replayStore,
+    telemetry,
+    requiredBy: dpopRequiredBy(verifier),
     ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
-  }));
+  });
+  const buildContext = createContextBuilder(verifier, senderConstraint, telemetry);
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
   const documents = createDocuments({ config, schema, limits });
@@ -98,10 +95,11 @@ export async function buildApp({
       ...disableUnusedDefaultPlugins(),
       ...documents.plugins,
       ...limits.plugins,
+      ...observability.apolloPlugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
-      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production })] : []),
+      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production, telemetry })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -131,8 +129,8 @@ export async function buildApp({
   app.disable('x-powered-by');
   // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
   app.set('etag', false);
-  app.use(healthRoutes(verifier.keySet));
-  if (mintToken) app.get('/dev/token', getOnlyCors, devTokenRoute(mintToken));
+  app.use(healthRoutes(verifier));
+  if (minters) app.get('/dev/token', getOnlyCors, devTokenRoute(minters));
   // The SDL discloses what introspection does and more, so it follows the same switch.
   if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema, documents.sdlFor && { sdlFor: documents.sdlFor, buildContext }));
   app.use(notFound);
@@ -146,14 +144,22 @@ export async function buildApp({
     writeSecurityHeaders(res);
     (hotRoutes.get(routeKeyOf(req.url ?? '')) ?? app)(req, res);
   };
+  // The route table, as metric labels and span names: a path that is no route here is `unmatched`.
+  const routes = new Set([...hotRoutes.keys(), '/healthz', '/readyz', ...(minters ? ['/dev/token'] : []), ...(config.introspection ? ['/schema.graphql'] : [])]);
+  const routeOf = (url: string) => {
+    const key = routeKeyOf(url);
+    return routes.has(key) ? key : 'unmatched';
+  };
   return {
-    handler,
+    handler: observability.instrument(handler, routeOf),
     verifier,
+    metricsHandler: observability.metricsHandler,
     close: async () => {
       await apollo.stop();
       await replayStore.close();
+      await observability.close();
     },
-    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, gate: documents.gate, schemaFor: documents.schemaFor })),
+    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, telemetry, gate: documents.gate, schemaFor: documents.schemaFor })),
   };
 }
 

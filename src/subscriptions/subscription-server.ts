@@ -12,6 +12,7 @@ import type { OperationGate, OperationSchema } from '../documents/index.js';
 import { createFormatError } from '../graphql/format-error.js';
 import type { queryLimits } from '../graphql/query-limits.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { auditDenials } from './audit.js';
 import { authenticateConnection, CloseCode } from './connection-auth.js';
 
@@ -31,6 +32,8 @@ export interface SubscriptionOptions {
   gate: OperationGate;
   /** The schema an operation runs on: with per-caller introspection, the caller's view for introspection, as over HTTP. */
   schemaFor: OperationSchema;
+  /** Told of sockets opening and closing, and of event streams starting and ending. */
+  telemetry?: Telemetry;
 }
 
 export interface Subscriptions {
@@ -43,6 +46,8 @@ interface Connection {
   log: Logger;
   context?: RequestContext;
   expiry?: NodeJS.Timeout;
+  /** The ids of this socket's operations that are event streams, still running. */
+  streams: Set<string>;
 }
 
 /**
@@ -51,7 +56,10 @@ interface Connection {
  * `{ authorization: "Bearer <jwt>" }` and goes through the same context builder as HTTP, so the
  * same verifier and the same guards decide; the socket closes when the token expires.
  */
-export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits, gate, schemaFor }: SubscriptionOptions): Subscriptions {
+export function attachSubscriptions(
+  server: Server,
+  { schema, buildContext, config, logger, limits, gate, schemaFor, telemetry = NO_TELEMETRY }: SubscriptionOptions,
+): Subscriptions {
   const sockets = new WebSocketServer({ noServer: true });
   const connections = new WeakMap<WebSocket, Connection>();
   const format = createFormatError({ explainDenials: !config.production });
@@ -76,9 +84,11 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
   sockets.on('connection', (ws: WebSocket) => {
     const id = randomUUID();
     const log = logger.child({ connectionId: id });
-    connections.set(ws, { id, log });
+    connections.set(ws, { id, log, streams: new Set() });
+    telemetry.wsConnection(1);
     log.info('subscription socket connected');
     ws.once('close', (code: number) => {
+      telemetry.wsConnection(-1, code);
       clearTimeout(connections.get(ws)?.expiry);
       log.info({ code }, 'subscription socket closed');
     });
@@ -122,12 +132,21 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
         }
         const variables = payload.variables ?? undefined;
         if (config.unauthorizedMode === 'reject') {
-          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });
+          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
           if (rejected) return [rejected];
         }
         const executionSchema = schemaFor(context.principal, document, payload.operationName);
         if (executionSchema instanceof GraphQLError) return [executionSchema];
         return { schema: executionSchema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+      },
+      onOperation({ extra: { socket } }, id, _payload, _args, result) {
+        if (!(Symbol.asyncIterator in result)) return;
+        connections.get(socket)!.streams.add(id);
+        telemetry.subscription(1);
+      },
+      // graphql-ws completes every stream, an abruptly closed socket's too.
+      onComplete({ extra: { socket } }, id) {
+        if (connections.get(socket)?.streams.delete(id)) telemetry.subscription(-1);
       },
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;

@@ -141,7 +141,7 @@ describe('GRAPHQL_INTROSPECTION=per-caller', () => {
 describe('the per-caller view cache', () => {
   it('keeps one view per set of the permissions the rules name, whatever else a token carries', () => {
     const viewOf = callerViews(buildSchema());
-    const principal = (permissions: string[]) => ({ subject: 'x', permissions: new Set(permissions), expiresAt: 0, notBefore: undefined });
+    const principal = (permissions: string[]) => ({ issuer: 'https://issuer.example/', subject: 'x', permissions: new Set(permissions), expiresAt: 0, notBefore: undefined });
     assert.equal(viewOf(principal([ADMIN])), viewOf(principal([ADMIN, 'read:messages', 'write:anything'])));
     assert.notEqual(viewOf(principal([ADMIN])), viewOf(principal([])));
     assert.notEqual(viewOf(principal([])), viewOf(null));
