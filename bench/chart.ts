@@ -51,6 +51,7 @@ const COLOURS: Record<ContenderKey, string> = {
   mercurius: '#8a5cc2',
   admin: '#3f6fd1',
   'admin-dpop': '#2b8fb3',
+  'admin-document': '#5a54c9',
   public: '#7fa3e8',
   'admin-uncached': '#1f3f80',
   'admin-rate-limited': '#5a4fcf',

@@ -35,8 +35,13 @@ export interface Config {
    * none is configured outside production: `main` then starts development issuers and fills this in.
    */
   issuers: IssuerConfig[] | EmbeddedIssuers;
-  /** Whether schema introspection and `/schema.graphql` are served (tooling depends on them). */
-  introspection: boolean;
+  /**
+   * Whether schema introspection and `/schema.graphql` are served (tooling depends on them);
+   * `per-caller` serves each caller only what its token could be granted.
+   */
+  introspection: Introspection;
+  /** The manifest of the operations clients were built with, and whether others are refused or only logged. */
+  trustedDocuments: TrustedDocumentsConfig | undefined;
   /** Limits on each connection, so slow or idle clients cannot hold the server's sockets. */
   http: HttpLimits;
   /** How many verified tokens are remembered for each issuer; 0 turns the cache off. */
@@ -78,6 +83,17 @@ export interface RateLimitSettings {
   onStoreFailure: 'open' | 'closed';
   /** `TRUSTED_PROXIES`, in proxy-addr's syntax: peers whose `X-Forwarded-For` names the client. */
   trustedProxies: string[];
+}
+
+export type PermissionsClaim = 'permissions' | 'scope';
+
+export type Introspection = boolean | 'per-caller';
+
+export interface TrustedDocumentsConfig {
+  /** An Apollo persisted query manifest or GraphQL Code Generator's `persisted-documents.json`. */
+  file: string;
+  /** `enforce` refuses any other operation; `log` runs it and logs its hash. */
+  mode: 'enforce' | 'log';
 }
 
 export type Mode = 'production' | 'development' | 'test';
@@ -135,7 +151,8 @@ export function loadConfig(env: Env): Config {
     clientOriginUrl: origin(env, 'CLIENT_ORIGIN_URL', 'http://localhost:4040'),
     issuers: issuers(env, production, { algorithms: [...DEFAULT_ALGORITHMS], keySet: keySetTimings(env), dpopRequired }),
     // The SDL and introspection list every permission and where it applies: public only on purpose in production.
-    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
+    introspection: introspection(env, production),
+    trustedDocuments: trustedDocuments(env),
     http: {
       headersTimeoutMs,
       // Node refuses a request timeout shorter than the headers timeout.
@@ -191,6 +208,21 @@ function trustedProxies(env: Env): string[] {
     throw new ConfigError('TRUSTED_PROXIES', `must list addresses, CIDR ranges or loopback, linklocal, uniquelocal: ${(error as Error).message}`);
   }
   return items;
+}
+
+function introspection(env: Env, production: boolean): Introspection {
+  const value = nonEmpty(env, 'GRAPHQL_INTROSPECTION')?.toLowerCase();
+  if (value === 'per-caller') return value;
+  if (value === undefined || ['true', 'false', '1', '0'].includes(value)) return boolean(env, 'GRAPHQL_INTROSPECTION', !production);
+  throw new ConfigError('GRAPHQL_INTROSPECTION', `must be true, false or per-caller, got "${value}"`);
+}
+
+function trustedDocuments(env: Env): TrustedDocumentsConfig | undefined {
+  const file = nonEmpty(env, 'TRUSTED_DOCUMENTS');
+  const mode = oneOf(env, 'TRUSTED_DOCUMENTS_MODE', ['enforce', 'log'], 'enforce');
+  if (file !== undefined) return { file, mode };
+  if (nonEmpty(env, 'TRUSTED_DOCUMENTS_MODE') !== undefined) throw new ConfigError('TRUSTED_DOCUMENTS_MODE', 'needs TRUSTED_DOCUMENTS, the manifest it applies to');
+  return undefined;
 }
 
 /**

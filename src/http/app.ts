@@ -13,6 +13,7 @@ import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { authChallenge } from '../errors.js';
+import { createDocuments } from '../documents/index.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
@@ -76,15 +77,18 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
   const rateLimits = await createRateLimits({ config, logger, schema, queryLimits: limits, hooks: rateLimitHooks ?? telemetry });
+  const documents = createDocuments({ config, schema, limits });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
-    introspection: config.introspection,
-    // A cached document's hash would tell anyone whether it has been run before.
+    introspection: documents.introspection,
+    // A cached document's hash would tell anyone whether it has been run before; trusted documents
+    // answer hashes from a fixed list instead (src/documents/).
     persistedQueries: false,
+    documentStore: documents.documentStore,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
@@ -93,6 +97,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
     stopOnTerminationSignals: false,
     plugins: [
       ...disableUnusedDefaultPlugins(),
+      ...documents.plugins,
       ...limits.plugins,
       ...observability.apolloPlugins,
       ...rateLimits.plugins,
@@ -117,6 +122,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
       graphqlRoute({
         apollo,
         buildContext: rateLimits.graphqlContext(graphqlContext),
+        gate: documents.gateHttp,
         cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
         landingPage: config.production ? undefined : landingPageSecurityPolicy(),
       }),
@@ -132,7 +138,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   app.use(healthRoutes(verifier));
   if (minters) app.get('/dev/token', getOnlyCors, devTokenRoute(minters));
   // The SDL discloses what introspection does and more, so it follows the same switch.
-  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema));
+  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema, documents.sdlFor && { sdlFor: documents.sdlFor, buildContext }));
   app.use(notFound);
   app.use(errorHandler);
 
@@ -161,7 +167,17 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
       await observability.close();
     },
     attachSubscriptions: (server) =>
-      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, telemetry, chargeSubscription: rateLimits.chargeSubscription })),
+      (subscriptions = attachSubscriptions(server, {
+        schema,
+        buildContext,
+        config,
+        logger,
+        limits,
+        telemetry,
+        gate: documents.gate,
+        schemaFor: documents.schemaFor,
+        chargeSubscription: rateLimits.chargeSubscription,
+      })),
   };
 }
 

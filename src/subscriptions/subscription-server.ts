@@ -19,6 +19,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
 import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
+import type { OperationGate, OperationRequest, OperationSchema } from '../documents/index.js';
 import { createFormatError } from '../graphql/format-error.js';
 import type { queryLimits } from '../graphql/query-limits.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
@@ -38,6 +39,10 @@ export interface SubscriptionOptions {
   config: ResolvedConfig;
   logger: Logger;
   limits: ReturnType<typeof queryLimits>;
+  /** Which operations may run: the trusted documents' decision, the same as over HTTP. */
+  gate: OperationGate;
+  /** The schema an operation runs on: with per-caller introspection, the caller's view for introspection, as over HTTP. */
+  schemaFor: OperationSchema;
   /** Told of sockets opening and closing, and of event streams starting and ending. */
   telemetry?: Telemetry;
   /** Charges a subscription to its caller's rate limit as it starts; the error to send when refused. */
@@ -66,7 +71,7 @@ interface Connection {
  */
 export function attachSubscriptions(
   server: Server,
-  { schema, buildContext, config, logger, limits, telemetry = NO_TELEMETRY, chargeSubscription }: SubscriptionOptions,
+  { schema, buildContext, config, logger, limits, gate, schemaFor, telemetry = NO_TELEMETRY, chargeSubscription }: SubscriptionOptions,
 ): Subscriptions {
   const sockets = new WebSocketServer({ noServer: true });
   const connections = new WeakMap<WebSocket, Connection>();
@@ -155,21 +160,28 @@ export function attachSubscriptions(
     sockets,
   );
   /** The execution arguments of a `subscribe` message, or the errors that refuse it before it starts. */
-  function prepare(context: RequestContext, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): ExecutionArgs | readonly GraphQLError[] {
-    let document;
-    try {
-      document = parse(payload.query, limits.parseOptions);
-    } catch (error) {
-      return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+  function prepare(context: RequestContext, payload: OperationRequest & { operationName?: string | null; variables?: Record<string, unknown> | null }): ExecutionArgs | readonly GraphQLError[] {
+    const gated = gate(payload, context.log);
+    if (gated instanceof GraphQLError) return [gated];
+    // A trusted document was parsed and validated at start.
+    let document = gated.document;
+    if (!document) {
+      try {
+        document = parse(gated.query ?? '', limits.parseOptions);
+      } catch (error) {
+        return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+      }
+      const invalid = validate(schema, document, rules);
+      if (invalid.length > 0) return invalid;
     }
-    const invalid = validate(schema, document, rules);
-    if (invalid.length > 0) return invalid;
     const variables = payload.variables ?? undefined;
     if (config.unauthorizedMode === 'reject') {
       const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
       if (rejected) return [rejected];
     }
-    return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+    const executionSchema = schemaFor(context.principal, document, payload.operationName);
+    if (executionSchema instanceof GraphQLError) return [executionSchema];
+    return { schema: executionSchema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
   }
 
   let closing: Promise<void> | undefined;
