@@ -1,4 +1,4 @@
-import type { JWTPayload } from 'jose';
+import type { JWTPayload } from '../support/jose.js';
 import { dpopCredentials } from '../src/dev/dpop-proof.js';
 import { MessageText } from '../src/graphql/resolvers.js';
 import { sign, type KeySetServer, type SigningKey } from '../support/key-set-server.js';

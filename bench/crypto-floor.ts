@@ -1,5 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, type JWK } from 'jose';
+import { decodeProtectedHeader, type JWK } from '../support/jose.js';
 
 /**
  * CPU µs per call of `operation`, user + system time of this whole process (libuv's thread pool

@@ -7,7 +7,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, EmbeddedJWK, importJWK, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, EmbeddedJWK, importJWK, jwtVerify, type JWK } from '../support/jose.js';
 import { tokenHash, verifyProof } from '../src/auth/dpop/proof.js';
 import { MemoryReplayStore } from '../src/auth/dpop/replay-store.js';
 import { createSenderConstraint, DPOP_DEFAULTS } from '../src/auth/dpop/sender-constraint.js';
