@@ -75,7 +75,8 @@ async function runLevel(list: readonly Contender[], connections: number, eachRou
   for (const contender of list) {
     warmRates.set(contender, (await load(contender.target, { connections, duration: seconds.warmup })).requestsPerSecond);
   }
-  const fixedRate = Math.round(Math.min(...list.filter((c) => c.key !== 'floor').map((c) => warmRates.get(c)!)) * FIXED_RATE_SHARE);
+  // At least one request per connection and second: below that autocannon may send none at all.
+  const fixedRate = Math.max(connections, Math.round(Math.min(...list.filter((c) => c.key !== 'floor').map((c) => warmRates.get(c)!)) * FIXED_RATE_SHARE));
   console.log(`${connections} connections: warmed up for ${seconds.warmup} s each; fixed rate ${fixedRate} req/s (${FIXED_RATE_SHARE * 100}% of the slowest warm-up)`);
 
   // One loop: each round starts with a different contender, so none always runs first or last.
