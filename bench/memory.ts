@@ -74,7 +74,7 @@ async function dpopPath(mint: MintToken, count: number): Promise<MemoryPath> {
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const count = (n: number) => n.toLocaleString('en-US');
+const formatCount = (n: number) => n.toLocaleString('en-US');
 
 /** Runs one path in a fresh process; resolves to its growth from the plateau to the end, in bytes. */
 async function measure(idp: KeySetServer, path: MemoryPath, { requests, plateauRequests, connections }: MemoryCheckOptions): Promise<number> {
@@ -98,7 +98,7 @@ async function measure(idp: KeySetServer, path: MemoryPath, { requests, plateauR
       if (sent === plateauRequests) atPlateau = rss();
       if (sent % REPORT_EVERY === 0 || sent === requests) {
         const rate = ((sent - since.sent) / (performance.now() - since.at)) * 1000;
-        console.log(`${path.name}: after ${count(sent)} requests RSS ${mb(rss())} (${Math.round(rate)} req/s since the last line, proof signing included)`);
+        console.log(`${path.name}: after ${formatCount(sent)} requests RSS ${mb(rss())} (${Math.round(rate)} req/s since the last line, proof signing included)`);
         since = { at: performance.now(), sent };
       }
     }
@@ -119,11 +119,11 @@ export async function runMemoryCheck(idp: KeySetServer, mint: MintToken, options
   }
   const lines: string[] = [];
   for (const makePath of [bearerPath, dpopPath]) {
-    console.log(`Signing ${count(options.tokens)} distinct tokens...`);
+    console.log(`Signing ${formatCount(options.tokens)} distinct tokens...`);
     const path = await makePath(mint, options.tokens);
     const growth = await measure(idp, path, options);
     const met = growth <= MAX_GROWTH_BYTES;
-    lines.push(`${path.name}: growth from ${count(options.plateauRequests)} to ${count(options.requests)} requests ${mb(growth)} (target ≤ ${mb(MAX_GROWTH_BYTES)}): ${met ? 'met' : 'MISSED'}`);
+    lines.push(`${path.name}: growth from ${formatCount(options.plateauRequests)} to ${formatCount(options.requests)} requests ${mb(growth)} (target ≤ ${mb(MAX_GROWTH_BYTES)}): ${met ? 'met' : 'MISSED'}`);
     if (!met) process.exitCode = 1;
   }
   console.log(lines.join('\n'));

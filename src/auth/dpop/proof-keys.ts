@@ -9,8 +9,8 @@ export interface ProofKey {
 
 /**
  * Imported proof keys kept per process. A client signs every proof with one key, so its proofs
- * repeat one header; importing that key and hashing its thumbprint cost about three times the
- * signature check (bench/README.md, "What a DPoP proof costs").
+ * repeat one header; importing that key and hashing its thumbprint cost about twice the signature
+ * check (bench/README.md, "What a DPoP proof costs").
  */
 const CACHE_SIZE = 1_000;
 
@@ -22,10 +22,10 @@ const cache = new LRUCache<string, ProofKey>({ max: CACHE_SIZE });
  * against that `alg` and verifies the signature with it, cache hit or not.
  *
  * Entries are keyed by the header's exact encoded text (at most a proof's 4 KiB, so 1,000 entries
- * stay within a few MB). Everything `EmbeddedJWK` and the thumbprint
- * depend on (the `jwk`, the `alg`) is inside that text and nothing outside it, so a hit returns
- * what a miss would compute, its refusals included: a header that was refused is never cached, and
- * a different header, even for the same key with another member or order, is a miss.
+ * stay within a few MB). Everything `EmbeddedJWK` and the thumbprint depend on (the `jwk`, the
+ * `alg`) is inside that text and nothing outside it, so a hit returns what a miss would compute:
+ * a header that was refused is never cached, and a different header, even for the same key with
+ * another member or member order, is a miss.
  */
 export async function proofKey(encodedHeader: string, header: JWTHeaderParameters): Promise<ProofKey> {
   const cached = cache.get(encodedHeader);
