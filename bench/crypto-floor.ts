@@ -20,9 +20,10 @@ export async function cpuMicrosPerCall(operation: () => unknown, iterations: num
 }
 
 /** A compact JWS taken apart once, so that a floor measures the signature check alone. */
-function signedParts(jws: string): { input: Buffer; signature: Buffer } {
+export function signedParts(jws: string): { input: Uint8Array<ArrayBuffer>; signature: Uint8Array<ArrayBuffer> } {
   const [header, payload, signature] = jws.split('.');
-  return { input: Buffer.from(`${header}.${payload}`), signature: Buffer.from(signature!, 'base64url') };
+  // Copied into plain ArrayBuffers, which WebCrypto's types ask for.
+  return { input: new Uint8Array(Buffer.from(`${header}.${payload}`)), signature: new Uint8Array(Buffer.from(signature!, 'base64url')) };
 }
 
 /**

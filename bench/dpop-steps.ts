@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/dpop-steps.ts`: what each step of a DPoP proof check, and of a cold
- * access-token verification, costs in CPU µs per call, one call after another in this process.
+ * access-token verification, costs in CPU µs per call, made a few at a time in this process.
  * The raw `node:crypto` verifications are the floors the steps are compared with. CPU time, not
  * throughput, so that a shared machine moves the figures little; `--iterations N` per run,
  * `--concurrency N` calls at a time (10, as the bench's connections; 1 shows the thread hops).
@@ -15,7 +15,7 @@ import { createDpopKey, createProof } from '../src/dev/dpop-proof.js';
 import { isCanonicalCompactJws } from '../src/auth/token-spelling.js';
 import { createVerifier } from '../src/auth/verifier.js';
 import { KeySetServer, sign } from '../support/key-set-server.js';
-import { cpuMicrosPerCall, rawVerifier } from './crypto-floor.js';
+import { cpuMicrosPerCall, rawVerifier, signedParts } from './crypto-floor.js';
 
 const { values: args } = parseArgs({ options: { iterations: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '10' } } });
 const iterations = Number(args.iterations);
@@ -51,12 +51,8 @@ const jwk = header.jwk as JWK;
 const proofCryptoKey = (await EmbeddedJWK(header, { payload: '', signature: '' })) as CryptoKey;
 const tokenCryptoKey = (await importJWK(signingKey.publicJwk, 'RS256')) as CryptoKey;
 const localKeySet = createLocalJWKSet({ keys: [signingKey.publicJwk] });
-const parts = (jws: string) => {
-  const [h, p, s] = jws.split('.');
-  return { input: new TextEncoder().encode(`${h}.${p}`), signature: Buffer.from(s!, 'base64url') };
-};
-const proofParts = parts(proof);
-const tokenParts = parts(token);
+const proofParts = signedParts(proof);
+const tokenParts = signedParts(token);
 const request = { method: 'POST', url: URL_, accessToken: token, now };
 const proofClaims = { typ: 'dpop+jwt', algorithms: [...DPOP_DEFAULTS.algorithms], requiredClaims: ['iat'], currentDate: new Date(now * 1000) };
 const tokenClaims = { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], requiredClaims: ['exp'] };
