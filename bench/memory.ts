@@ -96,9 +96,9 @@ async function measure(idp: KeySetServer, path: MemoryPath, { requests, plateauR
       await load({ ...query, perRequestHeaders: (n) => path.headers(query.url, offset, n) }, { connections, amount });
       sent += amount;
       if (sent === plateauRequests) atPlateau = rss();
-      if (sent % REPORT_EVERY === 0 || sent === requests) {
+      if (sent % REPORT_EVERY === 0 || sent === plateauRequests || sent === requests) {
         const rate = ((sent - since.sent) / (performance.now() - since.at)) * 1000;
-        console.log(`${path.name}: after ${formatCount(sent)} requests RSS ${mb(rss())} (${Math.round(rate)} req/s since the last line, proof signing included)`);
+        console.log(`${path.name}: after ${formatCount(sent)} requests RSS ${mb(rss())} (${Math.round(rate)} req/s since the last line, preparing the headers included)`);
         since = { at: performance.now(), sent };
       }
     }
