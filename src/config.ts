@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
-import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
+import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/dpop-settings.js';
 import type { KeySetTimings } from './auth/key-set.js';
 
 /** Where access tokens come from and whom they must be meant for. */

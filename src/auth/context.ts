@@ -1,8 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { authFailureError, type AuthFailure, type ChallengeOptions } from '../errors.js';
 import { parseBearer } from './bearer.js';
-import { credentialsProblemOf } from './credentials-placement.js';
+import { credentialsProblemOf, type AuthRequest } from './credentials-placement.js';
 import { createSenderConstraint, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
@@ -15,15 +14,7 @@ export interface RequestContext {
   log: Logger;
 }
 
-/** What authentication reads from a request; a node `IncomingMessage` or Express `Request` with `log` attached. */
-export interface AuthRequest {
-  method: string;
-  /** Path and query, as `IncomingMessage.url`. */
-  url: string;
-  headers: IncomingHttpHeaders;
-  rawHeaders: readonly string[];
-  log: Logger;
-}
+export type { AuthRequest };
 
 export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
 
@@ -38,7 +29,8 @@ export function createContextBuilder(verifier: Verifier, senderConstraint: Sende
   return async (request) => {
     const { log } = request;
     const problem = credentialsProblemOf(request);
-    if (problem) return reject(log, 'bad_request', problem);
+    // Bearer is the scheme RFC 6750 §2.3 names for `access_token`, and either header may have been meant.
+    if (problem) return reject(log, 'bad_request', problem, senderConstraint.challenge('bearer'));
     const bearer = parseBearer(request.headers.authorization);
     switch (bearer.kind) {
       case 'absent':
@@ -60,7 +52,7 @@ export function createContextBuilder(verifier: Verifier, senderConstraint: Sende
   };
 }
 
-function reject(log: Logger, failure: AuthFailure, reason: string, challenge?: ChallengeOptions): never {
+function reject(log: Logger, failure: AuthFailure, reason: string, challenge: ChallengeOptions): never {
   log.info({ failure, reason }, 'credentials rejected');
   throw authFailureError(failure, challenge);
 }
