@@ -7,6 +7,8 @@ import { ErrorCode, operationDeniedError } from '../errors.js';
 export interface RejectOptions {
   /** Outside production the error lists the denied coordinates, as `Type.field`. */
   listDenied: boolean;
+  /** The `WWW-Authenticate` of a 401 over HTTP, as `authChallenge` builds it for an anonymous request. */
+  missingTokenChallenge?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export function rejection(
   document: DocumentNode,
   context: Pick<RequestContext, 'principal' | 'log'>,
   request: { operationName?: string | null | undefined; variables?: Readonly<Record<string, unknown>> | undefined },
-  { listDenied }: RejectOptions,
+  { listDenied, missingTokenChallenge }: RejectOptions,
 ): GraphQLError | undefined {
   let denials;
   try {
@@ -32,7 +34,7 @@ export function rejection(
   const code = context.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
   const denied = [...new Set(denials.map((denial) => denial.field))];
   context.log.warn({ audit: 'operation-rejected', subject: context.principal?.subject ?? null, code, denied }, 'operation rejected');
-  return operationDeniedError(code, listDenied ? denied : undefined);
+  return operationDeniedError(code, { denied: listDenied ? denied : undefined, missingTokenChallenge });
 }
 
 /** `AUTHZ_UNAUTHORIZED_MODE=reject` for HTTP: Apollo answers an error thrown here with its `extensions.http` status. */

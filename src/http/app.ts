@@ -13,7 +13,7 @@ import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
-import { authChallenge } from '../errors.js';
+import { authChallenge, challengeOptionsOf } from '../errors.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
@@ -75,6 +75,8 @@ export async function buildApp({
   }));
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
+  // What REST and reject mode answer an anonymous request with, from the same builder as every other challenge.
+  const missingTokenChallenge = authChallenge(challengeOptionsOf(config.dpop));
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
@@ -96,7 +98,7 @@ export async function buildApp({
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
-      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production })] : []),
+      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production, missingTokenChallenge })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -105,7 +107,6 @@ export async function buildApp({
   await apollo.start();
 
   const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
-  const missingTokenChallenge = authChallenge({ scheme: 'bearer', dpopAlgorithms: config.dpop.algorithms, bearerAccepted: !config.dpop.required });
   // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
   const hotRoutes = new Map([
     ...restRoutes({ schema, buildContext, cors: getOnlyCors, missingTokenChallenge }),

@@ -6,20 +6,38 @@ import { useHarness } from '../helpers/use-harness.js';
 
 const ADMIN_TEXT = { adminMessage: { text: 'This is an admin message.' } };
 
-describe('DPOP_REQUIRED=true', () => {
-  const h = useHarness({ ...PATIENT_KEY_SET, DPOP_REQUIRED: 'true' });
+const DPOP_ONLY = 'DPoP algs="ES256 PS256 RS256 EdDSA"';
+
+// Reject mode too, so that its 401 is among the answers that must offer DPoP alone.
+describe('DPOP_REQUIRED=true, in reject mode', () => {
+  const h = useHarness({ ...PATIENT_KEY_SET, DPOP_REQUIRED: 'true', AUTHZ_UNAUTHORIZED_MODE: 'reject' });
 
   it('refuses a plain bearer token, offering only the DPoP challenge', async () => {
     const response = await postGraphql(h(), { token: await h().token({ permissions: [ADMIN] }), scheme: 'Bearer' });
     assert.equal(response.status, 401);
     assert.equal(response.body.data, undefined);
-    assert.equal(response.headers.get('www-authenticate'), 'DPoP algs="ES256 PS256 RS256 EdDSA", error="invalid_token"');
+    assert.equal(response.headers.get('www-authenticate'), `${DPOP_ONLY}, error="invalid_token"`);
   });
 
   it('asks an anonymous REST request for a DPoP token only', async () => {
     const response = await fetch(`${h().url}/api/messages/protected`);
     assert.equal(response.status, 401);
-    assert.equal(response.headers.get('www-authenticate'), 'DPoP algs="ES256 PS256 RS256 EdDSA"');
+    assert.equal(response.headers.get('www-authenticate'), DPOP_ONLY);
+  });
+
+  it('asks an anonymous GraphQL operation that reject mode refuses for a DPoP token only', async () => {
+    const response = await fetch(`${h().url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ adminMessage { text } }' }) });
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('www-authenticate'), DPOP_ONLY);
+  });
+
+  it('refuses misplaced credentials with 400 and the invalid_request error on the DPoP challenge', async () => {
+    const graphql = await fetch(`${h().url}/graphql?access_token=x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ publicMessage { text } }' }) });
+    const rest = await fetch(`${h().url}/api/messages/public?access_token=x`);
+    for (const response of [graphql, rest]) {
+      assert.equal(response.status, 400);
+      assert.equal(response.headers.get('www-authenticate'), `${DPOP_ONLY}, error="invalid_request"`);
+    }
   });
 
   it('still grants a bound token with its proof', async () => {
