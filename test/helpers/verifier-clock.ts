@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { createVerifier, type Verifier } from '../../src/auth/verifier.js';
 import type { KeySetTimings } from '../../src/auth/key-set.js';
-import { KeySetServer, sign, type SigningKey } from '../../support/key-set-server.js';
+import { KeySetServer, type SigningKey } from '../../support/key-set-server.js';
 
 export const AUDIENCE = 'https://hello-world.example.com';
 /** A fixed start, so that token times and the clock are whole seconds apart. */
@@ -38,8 +38,7 @@ export async function startClockedVerifier({ cacheSize = 100, timings = TIMINGS 
     key,
     clock,
     token(claims = {}, signingKey = key) {
-      const seconds = Math.floor(clock.now / 1000);
-      return sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|one', iat: seconds, exp: seconds + 600, ...claims }, { key: signingKey });
+      return idp.accessToken(signingKey, { sub: 'auth0|one', ...claims }, { audience: AUDIENCE, issuedAt: Math.floor(clock.now / 1000) });
     },
     close: () => idp.close(),
   };
