@@ -40,6 +40,7 @@ const typeDefs = /* GraphQL */ `
   type Subscription {
     secret: Int @hasPermission(name: "read:secrets")
     open: Int
+    items: [Item]
   }
 `;
 
@@ -79,6 +80,11 @@ function fixture() {
         open: {
           async *subscribe() {
             yield { open: 1 };
+          },
+        },
+        items: {
+          async *subscribe() {
+            yield { items: ITEMS };
           },
         },
       },
@@ -166,11 +172,15 @@ describe('the subscription guard', () => {
     assert.equal(calls.started, 1);
   });
 
-  it('lets anyone subscribe to an unguarded field', async () => {
+  it('lets anyone subscribe to an unguarded field, and filters the items of each event of a list', async () => {
     const { schema } = fixture();
-    const result = await subscribe({ schema, document: parse('subscription { open }'), contextValue: { principal: null } });
-    assert.ok(Symbol.asyncIterator in result);
-    assert.deepEqual(JSON.parse(JSON.stringify((await result[Symbol.asyncIterator]().next()).value)), { data: { open: 1 } });
+    const first = async (query: string) => {
+      const result = await subscribe({ schema, document: parse(query), contextValue: { principal: null } });
+      assert.ok(Symbol.asyncIterator in result, query);
+      return JSON.parse(JSON.stringify((await result[Symbol.asyncIterator]().next()).value)) as unknown;
+    };
+    assert.deepEqual(await first('subscription { open }'), { data: { open: 1 } });
+    assert.deepEqual(await first('subscription { items { id } }'), { data: { items: [{ id: 1 }, null, { id: 3 }] } });
   });
 });
 
