@@ -15,7 +15,7 @@ import { adminToken, probe, startContenders, type Contender, type MintToken } fr
 import { load } from './load.js';
 import { runMemoryCheck } from './memory.js';
 import { ROOT } from './processes.js';
-import { proofCheckLine, ratioTable, summarize, table, targetLines, type Round } from './report.js';
+import { observabilityCostLine, proofCheckLine, ratioTable, summarize, table, targetLines, type Round } from './report.js';
 import { cpuSeconds, describeSystem } from './system.js';
 
 const { values: args } = parseArgs({
@@ -90,6 +90,8 @@ function report(summaries: ReturnType<typeof summarize>[], fixedRate: number): v
     table(summaries, fixedRate),
     '',
     proofCheckLine(summaries),
+    '',
+    observabilityCostLine(summaries),
     '',
     'Targets:',
     '',

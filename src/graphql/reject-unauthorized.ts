@@ -1,14 +1,18 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
+import { decisionOf } from '../directives/decide.js';
 import { analyzeOperation } from '../directives/operation-analysis.js';
 import { ErrorCode, operationDeniedError } from '../errors.js';
+import type { Telemetry } from '../observability/hooks.js';
 
 export interface RejectOptions {
   /** Outside production the error lists the denied coordinates, as `Type.field`. */
   listDenied: boolean;
   /** The `WWW-Authenticate` of a 401 over HTTP, as `authChallenge` builds it for an anonymous request. */
   missingTokenChallenge?: string;
+  /** Counts each refused field as the guards count theirs. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -21,7 +25,7 @@ export function rejection(
   document: DocumentNode,
   context: Pick<RequestContext, 'principal' | 'log'>,
   request: { operationName?: string | null | undefined; variables?: Readonly<Record<string, unknown>> | undefined },
-  { listDenied, missingTokenChallenge }: RejectOptions,
+  { listDenied, missingTokenChallenge, telemetry }: RejectOptions,
 ): GraphQLError | undefined {
   let denials;
   try {
@@ -31,6 +35,7 @@ export function rejection(
     return undefined;
   }
   if (denials.length === 0) return undefined;
+  if (telemetry) for (const denial of denials) telemetry.authzDecisions(denial.field)(decisionOf(denial));
   const code = context.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
   const denied = [...new Set(denials.map((denial) => denial.field))];
   context.log.warn({ audit: 'operation-rejected', subject: context.principal?.subject ?? null, code, denied }, 'operation rejected');

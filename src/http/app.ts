@@ -20,6 +20,7 @@ import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.
 import { queryLimits } from '../graphql/query-limits.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
+import { createObservability } from '../observability/observability.js';
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
@@ -44,7 +45,9 @@ export interface App {
   /** The request listener to mount on an HTTP server. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   verifier: Verifier;
-  /** Stops Apollo Server; the caller closes the HTTP server first. */
+  /** `GET /metrics` for the metrics listener `main` opens on `METRICS_PORT`; undefined when metrics are off. */
+  metricsHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** Stops Apollo Server and exports the last spans; the caller closes the HTTP server first. */
   close(): Promise<void>;
   /** Serves GraphQL subscriptions over WebSockets on `server`'s `/graphql`; close them before the server. */
   attachSubscriptions(server: Server): Subscriptions;
@@ -53,26 +56,27 @@ export interface App {
 export { BODY_LIMIT } from './json-body.js';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({
-  config,
-  logger,
-  mintToken,
+export async function buildApp({ config, logger, mintToken, schema: givenSchema }: AppOptions): Promise<App> {
+  const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
+  const { telemetry } = observability;
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
-  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
-}: AppOptions): Promise<App> {
+  const schema = givenSchema ?? buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message), telemetry });
   const verifier = createVerifier({
     ...(await discoverIssuer(config.issuer, { timeoutMs: config.keySet.timeoutMs, log: logger })),
     cacheSize: config.tokenCacheSize,
     keySet: config.keySet,
     permissionsClaim: config.permissionsClaim,
+    telemetry,
   });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const replayStore = createReplayStore(config, logger);
-  const buildContext = createContextBuilder(verifier, createSenderConstraint(config.dpop, {
+  const senderConstraint = createSenderConstraint(config.dpop, {
     replayStore,
+    telemetry,
     ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
-  }));
+  });
+  const buildContext = createContextBuilder(verifier, senderConstraint, telemetry);
   const graphqlContext = withContextFailureLog(buildContext);
   const limits = queryLimits();
   // What REST and reject mode answer an anonymous request with, from the same builder as every other challenge.
@@ -95,10 +99,11 @@ export async function buildApp({
     plugins: [
       ...disableUnusedDefaultPlugins(),
       ...limits.plugins,
+      ...observability.apolloPlugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
-      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production, missingTokenChallenge })] : []),
+      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production, missingTokenChallenge, telemetry })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -141,14 +146,22 @@ export async function buildApp({
     writeSecurityHeaders(res);
     (hotRoutes.get(routeKeyOf(req.url ?? '')) ?? app)(req, res);
   };
+  // The route table, as metric labels and span names: a path that is no route here is `unmatched`.
+  const routes = new Set([...hotRoutes.keys(), '/healthz', '/readyz', ...(mintToken ? ['/dev/token'] : []), ...(config.introspection ? ['/schema.graphql'] : [])]);
+  const routeOf = (url: string) => {
+    const key = routeKeyOf(url);
+    return routes.has(key) ? key : 'unmatched';
+  };
   return {
-    handler,
+    handler: observability.instrument(handler, routeOf),
     verifier,
+    metricsHandler: observability.metricsHandler,
     close: async () => {
       await apollo.stop();
       await replayStore.close();
+      await observability.close();
     },
-    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits })),
+    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits, telemetry })),
   };
 }
 

@@ -12,6 +12,7 @@ import { createFormatError } from '../graphql/format-error.js';
 import { logOperationErrors } from '../graphql/logging-plugin.js';
 import type { queryLimits } from '../graphql/query-limits.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { authenticateConnection, CloseCode } from './connection-auth.js';
 
 /** A client that opens a socket must send `connection_init` within this long, or it is closed (4408). */
@@ -26,6 +27,8 @@ export interface SubscriptionOptions {
   config: ResolvedConfig;
   logger: Logger;
   limits: ReturnType<typeof queryLimits>;
+  /** Told of sockets opening and closing, and of event streams starting and ending. */
+  telemetry?: Telemetry;
 }
 
 export interface Subscriptions {
@@ -38,6 +41,8 @@ interface Connection {
   log: Logger;
   context?: RequestContext;
   expiry?: NodeJS.Timeout;
+  /** The ids of this socket's operations that are event streams, still running. */
+  streams: Set<string>;
 }
 
 /**
@@ -46,7 +51,10 @@ interface Connection {
  * `{ authorization: "Bearer <jwt>" }` and goes through the same context builder as HTTP, so the
  * same verifier and the same guards decide; the socket closes when the token expires.
  */
-export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits }: SubscriptionOptions): Subscriptions {
+export function attachSubscriptions(
+  server: Server,
+  { schema, buildContext, config, logger, limits, telemetry = NO_TELEMETRY }: SubscriptionOptions,
+): Subscriptions {
   const sockets = new WebSocketServer({ noServer: true });
   const connections = new WeakMap<WebSocket, Connection>();
   const format = createFormatError({ explainDenials: !config.production });
@@ -71,9 +79,11 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
   sockets.on('connection', (ws: WebSocket) => {
     const id = randomUUID();
     const log = logger.child({ connectionId: id });
-    connections.set(ws, { id, log });
+    connections.set(ws, { id, log, streams: new Set() });
+    telemetry.wsConnection(1);
     log.info('subscription socket connected');
     ws.once('close', (code: number) => {
+      telemetry.wsConnection(-1, code);
       clearTimeout(connections.get(ws)?.expiry);
       log.info({ code }, 'subscription socket closed');
     });
@@ -112,10 +122,19 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
         if (invalid.length > 0) return invalid;
         const variables = payload.variables ?? undefined;
         if (config.unauthorizedMode === 'reject') {
-          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });
+          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
           if (rejected) return [rejected];
         }
         return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+      },
+      onOperation({ extra: { socket } }, id, _payload, _args, result) {
+        if (!(Symbol.asyncIterator in result)) return;
+        connections.get(socket)!.streams.add(id);
+        telemetry.subscription(1);
+      },
+      // graphql-ws completes every stream, an abruptly closed socket's too.
+      onComplete({ extra: { socket } }, id) {
+        if (connections.get(socket)?.streams.delete(id)) telemetry.subscription(-1);
       },
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { authFailureError, challengeOptionsOf, type AuthFailure, type AuthScheme, type ChallengeOptions } from '../../errors.js';
+import { NO_TELEMETRY, type CredentialsRejection, type DpopProofResult, type Telemetry } from '../../observability/hooks.js';
 import { rawHeaderValues, type AuthRequest } from '../credentials-placement.js';
 import type { Principal } from '../principal.js';
 import { DPOP_DEFAULTS, type DpopSettings } from './dpop-settings.js';
@@ -26,6 +27,8 @@ export interface SenderConstraintOptions {
   nonces?: NonceSource;
   /** Seconds since the epoch. */
   now?: () => number;
+  /** Told of each refusal and each proof's outcome; proof checks run in spans of their own. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -34,10 +37,14 @@ export interface SenderConstraintOptions {
  */
 export function createSenderConstraint(
   settings: DpopSettings = DPOP_DEFAULTS,
-  { replayStore = new MemoryReplayStore(), nonces, now = () => Date.now() / 1000 }: SenderConstraintOptions = {},
+  { replayStore = new MemoryReplayStore(), nonces, now = () => Date.now() / 1000, telemetry = NO_TELEMETRY }: SenderConstraintOptions = {},
 ): SenderConstraint {
   const challenge = (scheme: AuthScheme): ChallengeOptions => challengeOptionsOf(settings, scheme);
-  const fail = (failure: AuthFailure, scheme: AuthScheme, nonce?: string) => authFailureError(failure, { ...challenge(scheme), nonce });
+  const fail = (failure: AuthFailure, scheme: AuthScheme, counted: CredentialsRejection, proof?: DpopProofResult, nonce?: string) => {
+    telemetry.credentialsRejected(counted);
+    if (proof) telemetry.dpopProof(proof);
+    return authFailureError(failure, { ...challenge(scheme), nonce });
+  };
   // A proof stays acceptable from `maxAheadS` before its `iat` to `maxAgeS` after it.
   const replayWindowS = settings.maxAgeS + settings.maxAheadS;
 
@@ -45,23 +52,27 @@ export function createSenderConstraint(
     challenge,
     async check(request, { scheme, token }, principal) {
       if (scheme === 'bearer') {
-        if (principal.confirmation !== undefined || settings.required) throw fail('invalid_token', scheme);
+        if (principal.confirmation !== undefined || settings.required) throw fail('invalid_token', scheme, 'dpop_binding');
         return;
       }
-      if (principal.confirmation === undefined) throw fail('invalid_token', scheme);
-      const target = { method: request.method, url: requestUrl(request, settings.publicUrl), accessToken: token, now: now() };
-      // verifyProof rejects with InvalidProofError only, an empty proof or URL included.
-      const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch(() => {
-        throw fail('invalid_dpop_proof', scheme);
+      const { confirmation } = principal;
+      if (confirmation === undefined) throw fail('invalid_token', scheme, 'dpop_binding');
+      await telemetry.span('auth.dpop_proof', async () => {
+        const target = { method: request.method, url: requestUrl(request, settings.publicUrl), accessToken: token, now: now() };
+        // verifyProof rejects with InvalidProofError only, an empty proof or URL included.
+        const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch(() => {
+          throw fail('invalid_dpop_proof', scheme, 'invalid_dpop_proof', 'invalid');
+        });
+        if (verified.thumbprint !== confirmation.jkt) throw fail('invalid_dpop_proof', scheme, 'invalid_dpop_proof', 'invalid');
+        if (nonces && !nonces.accepts(verified.nonce)) throw fail('use_dpop_nonce', scheme, 'use_dpop_nonce', 'invalid', nonces.current());
+        const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
+        // Fail closed: a proof whose use cannot be recorded is not accepted.
+        const first = await replayStore.claim(key, replayWindowS).catch(() => {
+          throw fail('unavailable', scheme, 'replay_store_unavailable', 'store_unavailable');
+        });
+        if (!first) throw fail('invalid_dpop_proof', scheme, 'invalid_dpop_proof', 'replayed');
+        telemetry.dpopProof('valid');
       });
-      if (verified.thumbprint !== principal.confirmation.jkt) throw fail('invalid_dpop_proof', scheme);
-      if (nonces && !nonces.accepts(verified.nonce)) throw fail('use_dpop_nonce', scheme, nonces.current());
-      const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
-      // Fail closed: a proof whose use cannot be recorded is not accepted.
-      const first = await replayStore.claim(key, replayWindowS).catch(() => {
-        throw fail('unavailable', scheme);
-      });
-      if (!first) throw fail('invalid_dpop_proof', scheme);
     },
   };
 }
