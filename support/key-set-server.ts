@@ -32,8 +32,8 @@ export async function createSigningKey(kid: string): Promise<SigningKey> {
 }
 
 export interface AccessTokenOptions {
-  /** The API identifier in `aud`; the project's default unless told. */
-  audience?: string;
+  /** The API identifier, or identifiers, in `aud`; the project's default unless told. */
+  audience?: string | string[];
   /** `iat`, in seconds since the epoch; now unless told. */
   issuedAt?: number;
   /** Seconds from `iat` to `exp`. */

@@ -6,7 +6,7 @@ import { credentialsProblemOf, type AuthRequest } from './credentials-placement.
 import { createSenderConstraint, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
-import { InvalidTokenError, type Verifier } from './verifier.js';
+import { InvalidTokenError, type TokenVerifier } from './verifier.js';
 
 /** What every resolver and plugin receives. `principal` is null for an anonymous request. */
 export interface RequestContext {
@@ -28,7 +28,7 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
  * by reason (the sender constraint counts its own).
  */
 export function createContextBuilder(
-  verifier: Verifier,
+  verifier: TokenVerifier,
   senderConstraint: SenderConstraint = createSenderConstraint(),
   telemetry: Telemetry = NO_TELEMETRY,
 ): ContextBuilder {

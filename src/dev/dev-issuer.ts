@@ -1,5 +1,7 @@
+import jsonpointer from 'jsonpointer';
 import { OAuth2Server } from 'oauth2-mock-server';
-import type { IssuerConfig, PermissionsClaim } from '../config.js';
+import { claimPointer } from '../auth/principal.js';
+import type { EmbeddedIssuers, IssuerConfig, IssuerSettings } from '../config.js';
 
 /**
  * Mints tokens that the API accepts; only ever present in embedded development mode. With `jkt`,
@@ -15,13 +17,29 @@ export interface DevIssuer {
 /** Lifetime of a development token, in seconds. */
 const TOKEN_LIFETIME_S = 3600;
 
+/** Where the second development issuer puts permissions: Keycloak's realm roles, to try a claim mapping on. */
+const SECOND_ISSUER_CLAIM = '/realm_access/roles';
+
+/** Claims that hold one space-separated string by convention (RFC 6749 §3.3, Entra ID's `scp`). */
+const SPACE_SEPARATED = new Set(['/scope', '/scp']);
+
+/**
+ * `DEV_ISSUERS` development issuers, each on a port of its own with its own key; the second one
+ * reads permissions from `realm_access.roles`, so that two issuers with two mappings can be tried
+ * without an identity provider.
+ */
+export function startDevIssuers({ count, settings }: EmbeddedIssuers): Promise<DevIssuer[]> {
+  const all = [settings, { ...settings, permissionsClaim: SECOND_ISSUER_CLAIM }].slice(0, count);
+  return Promise.all(all.map((each, index) => startDevIssuer(each, `dev|local-user-${index + 1}`)));
+}
+
 /**
  * A throwaway OAuth 2 issuer on loopback with a fresh RS256 key, laid out like an Auth0 tenant
  * (issuer with a trailing slash, keys at `.well-known/jwks.json`), so the API runs against it
  * through exactly the code path it uses in production. Permissions go where the API reads them
- * (`permissionsClaim`), so that a token grants what was asked in either setting.
+ * for this issuer (`permissionsClaim`), so that a token grants what was asked in any setting.
  */
-export async function startDevIssuer(audience: string, permissionsClaim: PermissionsClaim = 'permissions'): Promise<DevIssuer> {
+async function startDevIssuer(settings: IssuerSettings, subject: string): Promise<DevIssuer> {
   const server = new OAuth2Server(undefined, undefined, {
     endpoints: { jwks: '/.well-known/jwks.json' },
     shouldIssuerUrlBeSuffixedWithATralingSlash: true,
@@ -31,17 +49,17 @@ export async function startDevIssuer(audience: string, permissionsClaim: Permiss
   // The library names the host `localhost`, which may resolve to ::1 where nothing listens.
   const issuer = `http://127.0.0.1:${server.address().port}/`;
   server.issuer.url = issuer;
+  const pointer = claimPointer(settings.permissionsClaim);
   return {
-    issuer: { issuer, jwksUri: new URL('.well-known/jwks.json', issuer), audience },
+    issuer: { ...settings, issuer, jwksUri: new URL('.well-known/jwks.json', issuer) },
     mintToken: async (permissions, jkt) => ({
       expiresIn: TOKEN_LIFETIME_S,
       accessToken: await server.issuer.buildToken({
         expiresIn: TOKEN_LIFETIME_S,
         scopesOrTransform: (_header, payload) => {
-          payload['sub'] = 'dev|local-user';
-          payload['aud'] = audience;
-          if (permissionsClaim === 'scope') payload['scope'] = permissions.join(' ');
-          else payload['permissions'] = [...permissions];
+          payload['sub'] = subject;
+          payload['aud'] = settings.audience;
+          jsonpointer.set(payload, pointer, SPACE_SEPARATED.has(pointer) ? permissions.join(' ') : [...permissions]);
           if (jkt !== undefined) payload['cnf'] = { jkt };
         },
       }),
