@@ -5,7 +5,7 @@ import { readManifest } from '../src/documents/index.js';
 import { MessageText } from '../src/graphql/resolvers.js';
 import { SPA_MANIFEST_FILE } from '../src/tooling/access-matrix.js';
 import { freePort } from '../support/free-port.js';
-import { sign, type KeySetServer, type SigningKey } from '../support/key-set-server.js';
+import { type KeySetServer, type SigningKey } from '../support/key-set-server.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { Target } from './load.js';
 import { startBenchServer, startProject, type ServerProcess } from './processes.js';
@@ -47,8 +47,7 @@ export function projectEnv(issuer: string, extra: Record<string, string> = {}): 
 
 /** Signs a token like an Auth0 access token with the admin permission, valid for an hour; `claims` add to it or replace. */
 export function adminToken(idp: KeySetServer, key: SigningKey, claims: JWTPayload = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|bench', iat: now, exp: now + 3600, permissions: [ADMIN], ...claims }, { key });
+  return idp.accessToken(key, { sub: 'auth0|bench', permissions: [ADMIN], ...claims }, { audience: AUDIENCE, lifetimeS: 3600 });
 }
 
 /** Mints an admin token with extra claims, as `adminToken` bound to the bench's issuer and key. */

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import proxyAddr from 'proxy-addr';
 import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
-import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
+import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/dpop-settings.js';
 import type { KeySetTimings } from './auth/key-set.js';
 import { SAMPLERS, type TracingSettings } from './observability/tracing-settings.js';
 import {

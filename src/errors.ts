@@ -58,13 +58,6 @@ export const ErrorMessage = {
   QUERY_NOT_IN_SAFELIST: 'The operation body was not found in the persisted query safelist',
 } as const;
 
-/** RFC 6750 §3 challenges; `error` tells a client whether to fix its request or get a new token. */
-export const BearerChallenge = {
-  MISSING: 'Bearer realm="api"',
-  INVALID_TOKEN: 'Bearer realm="api", error="invalid_token"',
-  INVALID_REQUEST: 'Bearer realm="api", error="invalid_request"',
-} as const;
-
 /**
  * Why authentication failed before any resolver ran; decides status, message and challenge.
  * `bad_request`: credentials sent more than once or in the URL, answered 400 as RFC 6750 §3.1 asks.
@@ -86,33 +79,39 @@ export interface ChallengeOptions {
   nonce?: string;
 }
 
-/** Each failure's status code, message, and the `error` its challenge carries (RFC 6750 §3.1, RFC 9449 §7.1). */
-const authFailures: Readonly<Record<AuthFailure, { code: ErrorCode; message: string; error?: string; challenge?: string }>> = {
-  invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_token', challenge: BearerChallenge.INVALID_TOKEN },
-  invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_request', challenge: BearerChallenge.INVALID_REQUEST },
-  bad_request: { code: ErrorCode.BAD_REQUEST, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_request', challenge: BearerChallenge.INVALID_REQUEST },
+/** Each failure's status code, message, and the `error` its challenge carries (RFC 6750 §3.1, RFC 9449 §7.1); no `error`, no challenge. */
+const authFailures: Readonly<Record<AuthFailure, { code: ErrorCode; message: string; error?: string }>> = {
+  invalid_token: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_token' },
+  invalid_request: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_request' },
+  bad_request: { code: ErrorCode.BAD_REQUEST, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_request' },
   unavailable: { code: ErrorCode.AUTH_UNAVAILABLE, message: ErrorMessage.UNABLE_TO_VERIFY },
   // RFC 9449 §7.1 and §9 answer both with 401, like a bad token: the client fixes its own request.
-  invalid_dpop_proof: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_dpop_proof', challenge: 'DPoP error="invalid_dpop_proof"' },
-  use_dpop_nonce: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'use_dpop_nonce', challenge: 'DPoP error="use_dpop_nonce"' },
+  invalid_dpop_proof: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'invalid_dpop_proof' },
+  use_dpop_nonce: { code: ErrorCode.UNAUTHENTICATED, message: ErrorMessage.BAD_CREDENTIALS, error: 'use_dpop_nonce' },
 };
 
 /**
  * A request-level authentication error. Apollo Server honours `extensions.http`, so throwing this
  * from the context function rejects the whole request with its status and challenge, and no data.
  */
-export function authFailureError(failure: AuthFailure, challengeOptions?: ChallengeOptions): GraphQLError {
-  const { code, message, error, challenge } = authFailures[failure];
+export function authFailureError(failure: AuthFailure, challengeOptions: ChallengeOptions): GraphQLError {
+  const { code, message, error } = authFailures[failure];
   const headers = new HeaderMap();
-  if (challenge) headers.set('www-authenticate', challengeOptions ? authChallenge(challengeOptions, error) : challenge);
-  if (challengeOptions?.nonce !== undefined) headers.set('dpop-nonce', challengeOptions.nonce);
+  if (error) headers.set('www-authenticate', authChallenge(challengeOptions, error));
+  if (challengeOptions.nonce !== undefined) headers.set('dpop-nonce', challengeOptions.nonce);
   if (failure === 'unavailable') headers.set('retry-after', '5');
   return new GraphQLError(message, { extensions: { code, http: { status: httpStatusOf[code], headers } } });
 }
 
+/** The challenge options under the DPoP settings for a request made with `scheme`; an anonymous one is asked as a Bearer one would be. */
+export function challengeOptionsOf(dpop: { algorithms: readonly string[]; required: boolean }, scheme: AuthScheme = 'bearer'): ChallengeOptions {
+  return { scheme, dpopAlgorithms: dpop.algorithms, bearerAccepted: !dpop.required };
+}
+
 /**
- * The `WWW-Authenticate` value once DPoP is accepted: a Bearer challenge while Bearer is accepted,
- * then a DPoP challenge with its `algs`; the `error`, if any, on the scheme the request used.
+ * The one builder of `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1), for every answer that has
+ * one: a Bearer challenge while Bearer is accepted, then a DPoP challenge with its `algs`; the
+ * `error`, if any, on the scheme the request used.
  */
 export function authChallenge(options: ChallengeOptions, error?: string): string {
   const onBearer = options.scheme === 'bearer' && options.bearerAccepted;
@@ -143,10 +142,14 @@ export class AccessDeniedError extends GraphQLError {
 /**
  * `AUTHZ_UNAUTHORIZED_MODE=reject`: the whole operation is refused before anything runs, 401 for
  * an anonymous caller and 403 otherwise. `denied` (the coordinates) is only given outside production.
+ * `missingTokenChallenge` goes with a 401 over HTTP; a socket has no headers to carry it.
  */
-export function operationDeniedError(code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN, denied?: readonly string[]): GraphQLError {
+export function operationDeniedError(
+  code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN,
+  { denied, missingTokenChallenge }: { denied?: readonly string[] | undefined; missingTokenChallenge?: string | undefined } = {},
+): GraphQLError {
   const headers = new HeaderMap();
-  if (code === ErrorCode.UNAUTHENTICATED) headers.set('www-authenticate', BearerChallenge.MISSING);
+  if (code === ErrorCode.UNAUTHENTICATED && missingTokenChallenge) headers.set('www-authenticate', missingTokenChallenge);
   return new GraphQLError(code === ErrorCode.FORBIDDEN ? ErrorMessage.PERMISSION_DENIED : ErrorMessage.REQUIRES_AUTHENTICATION, {
     extensions: { code, http: { status: httpStatusOf[code], headers }, ...(denied ? { denied } : {}) },
   });

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type JWTHeaderParameters } from 'jose';
+import { DEFAULT_AUDIENCE } from '../src/config.js';
 
 /** How the key-set endpoint misbehaves; `ok` serves the published keys. */
 export type KeySetFault =
@@ -28,6 +29,15 @@ export interface SigningKey {
 export async function createSigningKey(kid: string): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+export interface AccessTokenOptions {
+  /** The API identifier, or identifiers, in `aud`; the project's default unless told. */
+  audience?: string | string[];
+  /** `iat`, in seconds since the epoch; now unless told. */
+  issuedAt?: number;
+  /** Seconds from `iat` to `exp`. */
+  lifetimeS?: number;
 }
 
 /**
@@ -79,6 +89,19 @@ export class KeySetServer {
   /** The issuer URL this provider stands for, Auth0-style with a trailing slash. */
   get issuer(): string {
     return `http://127.0.0.1:${this.#port}/`;
+  }
+
+  /**
+   * The claims of an access token from this issuer, shaped like Auth0's: `iss`, `aud`, `sub`,
+   * `iat` and `exp`; `claims` add to them or replace them, and one set to `undefined` is left out.
+   */
+  accessTokenClaims(claims: JWTPayload = {}, { audience = DEFAULT_AUDIENCE, issuedAt = Math.floor(Date.now() / 1000), lifetimeS = 600 }: AccessTokenOptions = {}): JWTPayload {
+    return { iss: this.issuer, aud: audience, sub: 'auth0|tester', iat: issuedAt, exp: issuedAt + lifetimeS, ...claims };
+  }
+
+  /** An access token from this issuer with `accessTokenClaims`, signed with `key`. */
+  accessToken(key: SigningKey, claims?: JWTPayload, options?: AccessTokenOptions): Promise<string> {
+    return sign(this.accessTokenClaims(claims, options), { key });
   }
 
   async publish(kid: string): Promise<SigningKey> {

@@ -1,9 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { authFailureError, type AuthFailure, type ChallengeOptions } from '../errors.js';
 import { NO_TELEMETRY, type CredentialsRejection, type Telemetry } from '../observability/hooks.js';
 import { parseBearer } from './bearer.js';
-import { credentialsProblemOf } from './credentials-placement.js';
+import { credentialsProblemOf, type AuthRequest } from './credentials-placement.js';
 import { createSenderConstraint, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
@@ -16,15 +15,7 @@ export interface RequestContext {
   log: Logger;
 }
 
-/** What authentication reads from a request; a node `IncomingMessage` or Express `Request` with `log` attached. */
-export interface AuthRequest {
-  method: string;
-  /** Path and query, as `IncomingMessage.url`. */
-  url: string;
-  headers: IncomingHttpHeaders;
-  rawHeaders: readonly string[];
-  log: Logger;
-}
+export type { AuthRequest };
 
 export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
 
@@ -41,7 +32,7 @@ export function createContextBuilder(
   senderConstraint: SenderConstraint = createSenderConstraint(),
   telemetry: Telemetry = NO_TELEMETRY,
 ): ContextBuilder {
-  const reject = (log: Logger, failure: AuthFailure, counted: CredentialsRejection, reason: string, challenge?: ChallengeOptions): never => {
+  const reject = (log: Logger, failure: AuthFailure, counted: CredentialsRejection, reason: string, challenge: ChallengeOptions): never => {
     telemetry.credentialsRejected(counted);
     log.info({ failure, reason }, 'credentials rejected');
     throw authFailureError(failure, challenge);
@@ -49,7 +40,8 @@ export function createContextBuilder(
   return async (request) => {
     const { log } = request;
     const problem = credentialsProblemOf(request);
-    if (problem) return reject(log, 'bad_request', 'misplaced', problem);
+    // Bearer is the scheme RFC 6750 §2.3 names for `access_token`, and either header may have been meant.
+    if (problem) return reject(log, 'bad_request', 'misplaced', problem, senderConstraint.challenge('bearer'));
     const bearer = parseBearer(request.headers.authorization);
     switch (bearer.kind) {
       case 'absent':

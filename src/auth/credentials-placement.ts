@@ -1,4 +1,19 @@
-import type { AuthRequest } from './context.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+
+/**
+ * What authentication reads from a request; a node `IncomingMessage` or Express `Request` with
+ * `log` attached. Defined here, where the headers are read, so that the DPoP checks can read them
+ * too without importing the context builder that imports them.
+ */
+export interface AuthRequest {
+  method: string;
+  /** Path and query, as `IncomingMessage.url`. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: readonly string[];
+  log: Logger;
+}
 
 /**
  * Credentials this API will not read, rather than quietly ignore (RFC 6750 §3.1 `invalid_request`):

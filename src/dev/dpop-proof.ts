@@ -49,15 +49,19 @@ export function createProof(key: DpopKey, { method, url, accessToken, nonce }: P
     .sign(key.privateKey);
 }
 
+export interface DpopCredentials {
+  key: DpopKey;
+  accessToken: string;
+  /** A new proof for the target, with the server's nonce when given one. */
+  nextProof(nonce?: string): Promise<string>;
+}
+
 /**
- * For load generators such as the bench: a fresh key, the token `mint` binds to its thumbprint,
- * and a new proof for `target` per call, each good for one request.
+ * For load generators such as the bench, and tests: a fresh key, the token `mint` binds to its
+ * thumbprint, and a new proof for `target` per call, each good for one request.
  */
-export async function dpopCredentials(
-  mint: (jkt: string) => Promise<string>,
-  target: { method: string; url: string },
-): Promise<{ key: DpopKey; accessToken: string; nextProof(): Promise<string> }> {
+export async function dpopCredentials(mint: (jkt: string) => Promise<string>, target: { method: string; url: string }): Promise<DpopCredentials> {
   const key = await createDpopKey();
   const accessToken = await mint(key.thumbprint);
-  return { key, accessToken, nextProof: () => createProof(key, { ...target, accessToken }) };
+  return { key, accessToken, nextProof: (nonce) => createProof(key, { ...target, accessToken, ...(nonce === undefined ? {} : { nonce }) }) };
 }

@@ -42,6 +42,19 @@ function guardOf(rule: AccessRule, registry: Readonly<Record<string, Policy>>, t
   };
 }
 
+/** The effective rules a guarded schema's guards were built from, by `Type.field`, and by `Type` for the items of lists. */
+export type GuardedRules = ReadonlyMap<string, AccessRule>;
+
+/** Reject mode and `explain` judge an operation by these, so they never keep a second copy. */
+const guardedRules = new WeakMap<GraphQLSchema, GuardedRules>();
+
+/** The rules `schema`'s guards decide by; throws for a schema `guardSchema` did not build. */
+export function guardedRulesOf(schema: GraphQLSchema): GuardedRules {
+  const rules = guardedRules.get(schema);
+  if (!rules) throw new Error('This schema has no guards: build it with buildSchema() or guardSchema()');
+  return rules;
+}
+
 /**
  * Wraps the resolvers of every guarded object field (and `subscribe` on subscription fields, so a
  * denied subscription never starts its source, while `resolve` still guards each event). Guarding
@@ -53,10 +66,13 @@ function guardOf(rule: AccessRule, registry: Readonly<Record<string, Policy>>, t
  */
 export function guardSchema(schema: GraphQLSchema, registry: Readonly<Record<string, Policy>>, telemetry: Telemetry = NO_TELEMETRY): GraphQLSchema {
   const subscriptionType = schema.getSubscriptionType()?.name;
-  return mapSchema(schema, {
+  const rules = new Map<string, AccessRule>();
+  const guarded = mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const guard = guardOf(accessRuleOf(schema, typeName, fieldName), registry, telemetry);
-      const hide = hiddenItems(schema, fieldConfig.type);
+      const rule = accessRuleOf(schema, typeName, fieldName);
+      rules.set(rule.field, rule);
+      const guard = guardOf(rule, registry, telemetry);
+      const hide = hiddenItems(schema, fieldConfig.type, rules);
       if (!guard && !hide) return fieldConfig;
       const resolve = fieldConfig.resolve ?? defaultFieldResolver;
       const filtered = hide ? filterResolver(hide, resolve) : resolve;
@@ -68,6 +84,8 @@ export function guardSchema(schema: GraphQLSchema, registry: Readonly<Record<str
       };
     },
   });
+  guardedRules.set(guarded, rules);
+  return guarded;
 }
 
 function guardResolver(guard: Guard, resolve: GraphQLFieldResolver<unknown, RequestContext>): GraphQLFieldResolver<unknown, RequestContext> {
@@ -97,19 +115,20 @@ function filterResolver(hide: Hide, resolve: GraphQLFieldResolver<unknown, Reque
 /**
  * For a list of an interface or union, a test of whether the caller may not see an item: true when
  * the item's concrete type (its `__typename`, as this API's resolvers set it) has a rule of its own
- * that the token denies. Undefined when no possible type has such a rule.
+ * that the token denies. Undefined when no possible type has such a rule. Each possible type's rule
+ * goes into `rules`, under the type's name.
  */
-function hiddenItems(schema: GraphQLSchema, type: GraphQLOutputType): Hide | undefined {
+function hiddenItems(schema: GraphQLSchema, type: GraphQLOutputType, rules: Map<string, AccessRule>): Hide | undefined {
   const named = getNamedType(type);
   if (!isListType(getNullableType(type)) || !isAbstractType(named)) return undefined;
   const original = schema.getType(named.name);
   if (!isAbstractType(original)) return undefined;
-  const typeRules = new Map(
-    schema
-      .getPossibleTypes(original)
-      .map((possible) => [possible.name, accessRuleOf(schema, possible.name)] as const)
-      .filter(([, rule]) => rule.access !== 'public'),
-  );
+  const typeRules = new Map<string, AccessRule>();
+  for (const possible of schema.getPossibleTypes(original)) {
+    const rule = accessRuleOf(schema, possible.name);
+    rules.set(rule.field, rule);
+    if (rule.access !== 'public') typeRules.set(possible.name, rule);
+  }
   if (typeRules.size === 0) return undefined;
   return (item, context) => {
     const rule = typeRules.get((item as { __typename?: string } | null)?.__typename ?? '');

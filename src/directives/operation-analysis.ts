@@ -16,23 +16,8 @@ import { collectFields, collectSubfields } from 'graphql/execution/collectFields
 import { getVariableValues } from 'graphql/execution/values.js';
 import type { Principal } from '../auth/principal.js';
 import type { AccessDeniedError } from '../errors.js';
-import { accessRuleOf, type AccessRule } from './access-rule.js';
 import { decideStatically, grants, missingFrom } from './decide.js';
-
-/** Effective rules by schema, worked out once each: reject mode analyses every operation. */
-const ruleCaches = new WeakMap<GraphQLSchema, Map<string, AccessRule>>();
-
-function rulesOf(schema: GraphQLSchema): (typeName: string, fieldName?: string) => AccessRule {
-  let rules = ruleCaches.get(schema);
-  if (!rules) ruleCaches.set(schema, (rules = new Map()));
-  const cache = rules;
-  return (typeName, fieldName) => {
-    const key = fieldName === undefined ? typeName : `${typeName}.${fieldName}`;
-    let rule = cache.get(key);
-    if (!rule) cache.set(key, (rule = accessRuleOf(schema, typeName, fieldName)));
-    return rule;
-  };
-}
+import { guardedRulesOf } from './guard-schema.js';
 
 /** One selected field the token would be denied. */
 export interface Denial {
@@ -83,7 +68,8 @@ export function analyzeOperation(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
   }
-  const ruleOf = rulesOf(schema);
+  // The guards' own rules: every field's, and every type's that a list of an interface or union can leave out.
+  const rules = guardedRulesOf(schema);
   const denials = new Map<string, Denial>();
   const runtime = new Map<string, RuntimeDecision>();
 
@@ -92,7 +78,7 @@ export function analyzeOperation(
       const fieldName = nodes[0]!.name.value;
       if (fieldName.startsWith('__')) continue;
       const fieldPath = [...path, responseName].join('.');
-      const rule = ruleOf(type.name, fieldName);
+      const rule = rules.get(`${type.name}.${fieldName}`)!;
       const denial = decideStatically(rule, principal);
       if (denial) {
         const missing = missingFrom(rule, principal);
@@ -108,7 +94,7 @@ export function analyzeOperation(
       } else if (isAbstractType(returned)) {
         const inList = isListType(getNullableType(fieldType));
         for (const possible of schema.getPossibleTypes(returned)) {
-          if (inList && !grants(ruleOf(possible.name), principal)) continue;
+          if (inList && !grants(rules.get(possible.name)!, principal)) continue;
           visit(possible, collectSubfields(schema, fragments, variableValues, possible, nodes), [...path, responseName]);
         }
       }

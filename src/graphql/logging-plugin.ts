@@ -49,27 +49,33 @@ export function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue }) {
-          const denials = new Map<string, Denial>();
-          let deniedCount = 0;
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            if (original instanceof AccessDeniedError) {
-              deniedCount += 1;
-              const key = `${original.code} ${original.field}`;
-              const seen = denials.get(key);
-              if (seen) seen.count += 1;
-              else if (denials.size < AUDIT_LIST_CAP) denials.set(key, { field: original.field, code: original.code, missing: original.missing, count: 1 });
-            } else if (!(original instanceof GraphQLError)) {
-              contextValue.log.error({ err: original, path: error.path }, 'resolver failed');
-            }
-          }
-          if (deniedCount === 0) return;
-          contextValue.log.warn(
-            { audit: 'access-denied', subject: contextValue.principal?.subject ?? null, denied: [...denials.values()], deniedCount },
-            'access denied',
-          );
+          logOperationErrors(errors, contextValue);
         },
       };
     },
   };
+}
+
+/**
+ * The audit line and the masked errors of one operation's errors, on its context's logger: for an
+ * HTTP request from the plugin above, for a subscription from each event's errors (subscriptions
+ * do not pass through Apollo's plugins), so both write the same line with the same cap.
+ */
+export function logOperationErrors(errors: readonly GraphQLError[], context: RequestContext): void {
+  const denials = new Map<string, Denial>();
+  let deniedCount = 0;
+  for (const error of errors) {
+    const original = unwrapResolverError(error);
+    if (original instanceof AccessDeniedError) {
+      deniedCount += 1;
+      const key = `${original.code} ${original.field}`;
+      const seen = denials.get(key);
+      if (seen) seen.count += 1;
+      else if (denials.size < AUDIT_LIST_CAP) denials.set(key, { field: original.field, code: original.code, missing: original.missing, count: 1 });
+    } else if (!(original instanceof GraphQLError)) {
+      context.log.error({ err: original, path: error.path }, 'resolver failed');
+    }
+  }
+  if (deniedCount === 0) return;
+  context.log.warn({ audit: 'access-denied', subject: context.principal?.subject ?? null, denied: [...denials.values()], deniedCount }, 'access denied');
 }

@@ -9,6 +9,8 @@ import type { Telemetry } from '../observability/hooks.js';
 export interface RejectOptions {
   /** Outside production the error lists the denied coordinates, as `Type.field`. */
   listDenied: boolean;
+  /** The `WWW-Authenticate` of a 401 over HTTP, as `authChallenge` builds it for an anonymous request. */
+  missingTokenChallenge?: string;
   /** Counts each refused field as the guards count theirs. */
   telemetry?: Telemetry;
 }
@@ -23,7 +25,7 @@ export function rejection(
   document: DocumentNode,
   context: Pick<RequestContext, 'principal' | 'log'>,
   request: { operationName?: string | null | undefined; variables?: Readonly<Record<string, unknown>> | undefined },
-  { listDenied, telemetry }: RejectOptions,
+  { listDenied, missingTokenChallenge, telemetry }: RejectOptions,
 ): GraphQLError | undefined {
   let denials;
   try {
@@ -37,7 +39,7 @@ export function rejection(
   const code = context.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
   const denied = [...new Set(denials.map((denial) => denial.field))];
   context.log.warn({ audit: 'operation-rejected', subject: context.principal?.subject ?? null, code, denied }, 'operation rejected');
-  return operationDeniedError(code, listDenied ? denied : undefined);
+  return operationDeniedError(code, { denied: listDenied ? denied : undefined, missingTokenChallenge });
 }
 
 /** `AUTHZ_UNAUTHORIZED_MODE=reject` for HTTP: Apollo answers an error thrown here with its `extensions.http` status. */

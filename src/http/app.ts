@@ -12,8 +12,8 @@ import { createReplayStore } from '../auth/dpop/create-replay-store.js';
 import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
-import { authChallenge } from '../errors.js';
 import { createDocuments } from '../documents/index.js';
+import { authChallenge, challengeOptionsOf } from '../errors.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
@@ -78,6 +78,8 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   const limits = queryLimits();
   const rateLimits = await createRateLimits({ config, logger, schema, queryLimits: limits, hooks: rateLimitHooks ?? telemetry });
   const documents = createDocuments({ config, schema, limits });
+  // What REST and reject mode answer an anonymous request with, from the same builder as every other challenge.
+  const missingTokenChallenge = authChallenge(challengeOptionsOf(config.dpop));
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
@@ -104,7 +106,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
-      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production, telemetry })] : []),
+      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production, missingTokenChallenge, telemetry })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -113,7 +115,6 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   await apollo.start();
 
   const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
-  const missingTokenChallenge = authChallenge({ scheme: 'bearer', dpopAlgorithms: config.dpop.algorithms, bearerAccepted: !config.dpop.required });
   // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
   const plainRoutes = new Map([
     ...restRoutes({ schema, buildContext: rateLimits.restContext(buildContext), cors: getOnlyCors, missingTokenChallenge }),
@@ -138,7 +139,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   app.use(healthRoutes(verifier));
   if (minters) app.get('/dev/token', getOnlyCors, devTokenRoute(minters));
   // The SDL discloses what introspection does and more, so it follows the same switch.
-  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema, documents.sdlFor && { sdlFor: documents.sdlFor, buildContext }));
+  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema, documents.sdlFor && { sdlFor: documents.sdlFor, buildContext, missingTokenChallenge }));
   app.use(notFound);
   app.use(errorHandler);
 

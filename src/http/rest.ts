@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { execute, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/context.js';
-import { BearerChallenge, ErrorCode, errorCodeOf } from '../errors.js';
+import { ErrorCode, errorCodeOf } from '../errors.js';
 import type { CorsStep } from './cors-policy.js';
 import { answerError, methodNotAllowed, sendGraphQLError, sendJson } from './error-handler.js';
 
@@ -21,8 +21,8 @@ export interface RestOptions {
   buildContext: ContextBuilder;
   /** The CORS policy of these routes, for their preflights and every answer; other paths get none. */
   cors: CorsStep;
-  /** The challenge that asks an anonymous request for a token; the Bearer one unless told otherwise. */
-  missingTokenChallenge?: string;
+  /** The challenge that asks an anonymous request for a token, as `authChallenge` builds it. */
+  missingTokenChallenge: string;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -35,7 +35,7 @@ const notAllowed = methodNotAllowed(['GET', 'HEAD']);
  * validated once, here, and a query the schema no longer answers stops the app from starting.
  * Plain `node:http` routes by path, served without Express's per-request cost, like `/graphql`.
  */
-export function restRoutes({ schema, buildContext, cors, missingTokenChallenge = BearerChallenge.MISSING }: RestOptions): Map<string, Route> {
+export function restRoutes({ schema, buildContext, cors, missingTokenChallenge }: RestOptions): Map<string, Route> {
   return new Map(
     Object.entries(queries).map(([path, query]) => {
       const run = runQuery(schema, parseAndValidate(schema, query), buildContext, missingTokenChallenge);

@@ -3,13 +3,14 @@ import type { RequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { AuthRequest, ContextBuilder } from '../auth/context.js';
 import type { Principal } from '../auth/principal.js';
-import { BearerChallenge } from '../errors.js';
 import { sendGraphQLError } from './error-handler.js';
 
 export interface PerCallerSchema {
   /** The SDL the caller may see (`GRAPHQL_INTROSPECTION=per-caller`). */
   sdlFor: (principal: Principal | null) => string;
   buildContext: ContextBuilder;
+  /** The `WWW-Authenticate` of a refused credential that carries none of its own. */
+  missingTokenChallenge: string;
 }
 
 /**
@@ -26,7 +27,7 @@ export function schemaRoute(schema: GraphQLSchema, perCaller?: PerCallerSchema):
       try {
         text = perCaller.sdlFor((await perCaller.buildContext(req as AuthRequest)).principal);
       } catch (error) {
-        return error instanceof GraphQLError ? sendGraphQLError(res, error, BearerChallenge.MISSING) : next(error);
+        return error instanceof GraphQLError ? sendGraphQLError(res, error, perCaller.missingTokenChallenge) : next(error);
       }
     }
     res.type('text/plain; charset=utf-8').send(text);

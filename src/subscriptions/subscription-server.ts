@@ -21,10 +21,10 @@ import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { OperationGate, OperationRequest, OperationSchema } from '../documents/index.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { logOperationErrors } from '../graphql/logging-plugin.js';
 import type { queryLimits } from '../graphql/query-limits.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
-import { auditDenials } from './audit.js';
 import { authenticateConnection, CloseCode } from './connection-auth.js';
 
 /** A client that opens a socket must send `connection_init` within this long, or it is closed (4408). */
@@ -148,12 +148,12 @@ export function attachSubscriptions(
       },
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;
-        auditDenials(result.errors, connections.get(socket)!.context!);
+        logOperationErrors(result.errors, connections.get(socket)!.context!);
         return { ...result, errors: result.errors.map(formatError) };
       },
       onError({ extra: { socket } }, _id, _payload, errors) {
         const context = connections.get(socket)?.context;
-        if (context) auditDenials(errors, context);
+        if (context) logOperationErrors(errors, context);
         return errors.map(formatError);
       },
     },

@@ -4,7 +4,7 @@ import { permissionsReader, principalFrom } from '../auth/principal.js';
 import { analyzeOperation, type OperationAnalysis } from '../directives/operation-analysis.js';
 
 export interface ExplainOptions {
-  /** A schema with the access directives, such as `buildSchema()`. */
+  /** A schema `guardSchema` built, such as `buildSchema()`: the analysis reads the rules its guards decide by. */
   schema: GraphQLSchema;
   /** The claim that grants permissions, as configured by `PERMISSIONS_CLAIM` or an issuer's `permissionsClaim`. */
   permissionsClaim?: string;

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createDpopKey, createProof, type DpopKey } from '../../src/dev/dpop-proof.js';
+import { dpopCredentials } from '../../src/dev/dpop-proof.js';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
-import { KeySetServer, sign } from '../../support/key-set-server.js';
+import { KeySetServer } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { freePort } from '../../support/free-port.js';
 import { logLine } from '../helpers/process.js';
@@ -42,8 +42,8 @@ describe('DPoP replay protection across replicas (Redis, nginx)', () => {
   let nginx: Nginx;
   let instances: ChildProcess[] = [];
   let ports: number[] = [];
-  let key: DpopKey;
   let token: string;
+  let proof: () => Promise<string>;
 
   before(async () => {
     redis = await RedisServer.start();
@@ -58,12 +58,10 @@ describe('DPoP replay protection across replicas (Redis, nginx)', () => {
       if (attempt > 150) throw new Error(`nginx never reached an instance:\n${nginx.errorLog()}`);
       await sleep(100);
     }
-    key = await createDpopKey();
-    const now = Math.floor(Date.now() / 1000);
-    token = await sign(
-      { iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|dpop', iat: now, exp: now + 600, permissions: [ADMIN], cnf: { jkt: key.thumbprint } },
-      { key: signingKey },
-    );
+    ({ accessToken: token, nextProof: proof } = await dpopCredentials(
+      (jkt) => idp.accessToken(signingKey, { sub: 'auth0|dpop', permissions: [ADMIN], cnf: { jkt } }, { audience: AUDIENCE }),
+      { method: 'POST', url: `${nginx.url}/graphql` },
+    ));
   });
   after(async () => {
     for (const child of instances) child.kill('SIGKILL');
@@ -72,7 +70,6 @@ describe('DPoP replay protection across replicas (Redis, nginx)', () => {
     await redis?.stop();
   });
 
-  const proof = () => createProof(key, { method: 'POST', url: `${nginx.url}/graphql`, accessToken: token });
   const send = async (base: string, dpop: string) => {
     const response = await fetch(`${base}/graphql`, {
       method: 'POST',

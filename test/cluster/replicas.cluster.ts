@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
-import { KeySetServer, sign } from '../../support/key-set-server.js';
+import { KeySetServer } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { finished, logLine } from '../helpers/process.js';
 import { until } from '../helpers/until.js';
@@ -108,8 +108,7 @@ describe('two replicas behind nginx', () => {
     assert.ok(existsSync(MAIN), `${MAIN} is missing: run \`npm run build\` first (npm run test:cluster does)`);
     idp = await KeySetServer.start();
     const key = await idp.publish('cluster-key');
-    const now = Math.floor(Date.now() / 1000);
-    adminToken = await sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|load', exp: now + 3600, permissions: [ADMIN] }, { key });
+    adminToken = await idp.accessToken(key, { sub: 'auth0|load', permissions: [ADMIN] }, { audience: AUDIENCE, lifetimeS: 3600 });
     instances = await Promise.all([0, 0].map((port) => startInstance(port, idp)));
     nginx = await startNginx(instances.map((instance) => instance.port));
   });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import { tokenHash } from '../../src/auth/dpop/proof.js';
-import { createDpopKey, createProof, type DpopKey } from '../../src/dev/dpop-proof.js';
+import { createDpopKey, createProof, dpopCredentials, type DpopCredentials, type DpopKey } from '../../src/dev/dpop-proof.js';
 import { ADMIN, type Harness } from './harness.js';
 
-export { createDpopKey, createProof, type DpopKey };
+export { createDpopKey, createProof, type DpopCredentials, type DpopKey };
 
 export const ADMIN_QUERY = '{ adminMessage { text } }';
 
@@ -14,9 +14,19 @@ export const ADMIN_QUERY = '{ adminMessage { text } }';
  */
 export const PATIENT_KEY_SET = { JWKS_TIMEOUT_MS: '5000' } as const;
 
-/** A token bound to `key` (its `cnf.jkt`), granting the admin permission unless told otherwise. */
+/** A token bound to the key whose thumbprint is `jkt` (its `cnf.jkt`), granting the admin permission unless told otherwise. */
+function mintBound(h: Harness, jkt: string, claims: JWTPayload = {}): Promise<string> {
+  return h.token({ permissions: [ADMIN], cnf: { jkt }, ...claims });
+}
+
+/** Another token bound to `key`, as `boundCredentials` mints its first. */
 export function boundToken(h: Harness, key: DpopKey, claims: JWTPayload = {}): Promise<string> {
-  return h.token({ permissions: [ADMIN], cnf: { jkt: key.thumbprint }, ...claims });
+  return mintBound(h, key.thumbprint, claims);
+}
+
+/** `dpopCredentials` from the harness's issuer: a fresh key, a token bound to it, and a new proof for `target` per call. */
+export function boundCredentials(h: Harness, target: { method: string; url: string }, claims: JWTPayload = {}): Promise<DpopCredentials> {
+  return dpopCredentials((jkt) => mintBound(h, jkt, claims), target);
 }
 
 export interface ProofParts {

@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_AUDIENCE, loadConfig, type ResolvedConfig } from '../../src/config.js';
 import { buildApp, type App, type AppOptions } from '../../src/http/app.js';
-import { KeySetServer, sign, type KeySetFault, type SigningKey } from '../../support/key-set-server.js';
+import { KeySetServer, type KeySetFault, type SigningKey } from '../../support/key-set-server.js';
 
 /** The development audience, which the tests also use for the issuer they serve. */
 export const AUDIENCE = DEFAULT_AUDIENCE;
@@ -72,10 +72,7 @@ export async function startHarness(
     idp,
     key,
     config,
-    token: (claims = {}, signingKey = key) => {
-      const now = Math.floor(Date.now() / 1000);
-      return sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|tester', iat: now, exp: now + 600, ...claims }, { key: signingKey });
-    },
+    token: (claims = {}, signingKey = key) => idp.accessToken(signingKey, claims),
     async graphql(query, token, headers = {}) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',

@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import { createVerifier, type Verifier } from '../../src/auth/verifier.js';
 import type { KeySetTimings } from '../../src/auth/key-set.js';
 import type { Telemetry } from '../../src/observability/hooks.js';
-import { KeySetServer, sign, type SigningKey } from '../../support/key-set-server.js';
+import { KeySetServer, type SigningKey } from '../../support/key-set-server.js';
 
 export const AUDIENCE = 'https://hello-world.example.com';
 /** A fixed start, so that token times and the clock are whole seconds apart. */
@@ -45,8 +45,7 @@ export async function startClockedVerifier({
     key,
     clock,
     token(claims = {}, signingKey = key) {
-      const seconds = Math.floor(clock.now / 1000);
-      return sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|one', iat: seconds, exp: seconds + 600, ...claims }, { key: signingKey });
+      return idp.accessToken(signingKey, { sub: 'auth0|one', ...claims }, { audience: AUDIENCE, issuedAt: Math.floor(clock.now / 1000) });
     },
     close: () => idp.close(),
   };

@@ -9,7 +9,7 @@ import { rawRequest } from '../helpers/http-request.js';
  * Credentials this API refuses to guess about (RFC 6750 §3.1 `invalid_request`, answered 400):
  * two `Authorization` headers, and an `access_token` in the URL, on GraphQL and REST alike.
  */
-const INVALID_REQUEST = 'Bearer realm="api", error="invalid_request"';
+const INVALID_REQUEST = 'Bearer realm="api", error="invalid_request", DPoP algs="ES256 PS256 RS256 EdDSA"';
 const ADMIN_QUERY = '{ adminMessage { text } }';
 
 interface Answer {

@@ -8,7 +8,7 @@ import { createClient } from 'redis';
 import { RedisReplayStore } from '../../src/auth/dpop/redis-replay-store.js';
 import { ReplayStoreUnavailableError } from '../../src/auth/dpop/replay-store.js';
 import { buildApp, type App } from '../../src/http/app.js';
-import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
+import { boundCredentials, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -21,6 +21,7 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
   let second: { app: App; server: Server; url: string };
   let key: DpopKey;
   let token: string;
+  let proof: () => Promise<string>;
 
   before(async () => {
     redis = await RedisServer.start();
@@ -30,8 +31,7 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
     const server = createServer(app.handler).listen(0, '127.0.0.1');
     await once(server, 'listening');
     second = { app, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-    key = await createDpopKey();
-    token = await boundToken(h, key);
+    ({ key, accessToken: token, nextProof: proof } = await boundCredentials(h, { method: 'POST', url: 'https://api.example.com/graphql' }));
   });
   after(async () => {
     second.server.closeAllConnections();
@@ -41,7 +41,6 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
     await redis.stop();
   });
 
-  const proof = () => createProof(key, { method: 'POST', url: 'https://api.example.com/graphql', accessToken: token });
   const sendTo = (url: string, dpop: string) => postGraphql({ ...h, url }, { token, proofs: [dpop] });
 
   it('grants a proof on one replica and refuses it on the other, sent one after the other or at once', async () => {
@@ -145,10 +144,8 @@ describe('Redis down when the API starts', () => {
     const logs = captureLogs();
     const h = await startHarness({ ...PATIENT_KEY_SET, REDIS_URL: redis.url }, { logger: logs.logger });
     try {
-      const key = await createDpopKey();
-      const token = await boundToken(h, key);
-      const send = async () =>
-        (await postGraphql(h, { token, proofs: [await createProof(key, { method: 'POST', url: `${h.url}/graphql`, accessToken: token })] })).status;
+      const { accessToken: token, nextProof } = await boundCredentials(h, { method: 'POST', url: `${h.url}/graphql` });
+      const send = async () => (await postGraphql(h, { token, proofs: [await nextProof()] })).status;
       assert.equal(await send(), 503);
       await redis.restart();
       let status = 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, exportJWK } from 'jose';
 import { b64url } from '../helpers/forge-token.js';
-import { boundToken, createDpopKey, createProof, forgeProof, PATIENT_KEY_SET, postGraphql, type DpopKey, type DpopResponse, type ProofParts } from '../helpers/dpop.js';
+import { boundCredentials, boundToken, createDpopKey, createProof, forgeProof, PATIENT_KEY_SET, postGraphql, type DpopKey, type DpopResponse, type ProofParts } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 import { rawRequest } from '../helpers/http-request.js';
 
@@ -30,12 +30,12 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
   let h: Harness;
   let key: DpopKey;
   let token: string;
+  let nextProof: () => Promise<string>;
   let graphqlUrl: string;
   before(async () => {
     h = await startHarness(PATIENT_KEY_SET);
-    key = await createDpopKey();
-    token = await boundToken(h, key);
     graphqlUrl = `${h.url}/graphql`;
+    ({ key, accessToken: token, nextProof } = await boundCredentials(h, { method: 'POST', url: graphqlUrl }));
   });
   after(() => h.close());
 
@@ -45,7 +45,7 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
 
   describe('accepts', () => {
     it('a bound token with a fresh proof on POST /graphql, with the DPoP scheme in any case', async () => {
-      assertGranted(await send(await createProof(key, { method: 'POST', url: graphqlUrl, accessToken: token })));
+      assertGranted(await send(await nextProof()));
       assertGranted(await postGraphql(h, { token, scheme: 'dpop', proofs: [await proofFor()] }));
     });
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
-import { KeySetServer, sign } from '../../support/key-set-server.js';
+import { KeySetServer } from '../../support/key-set-server.js';
 import { logLine, startServer } from '../helpers/process.js';
 
 describe('SIGTERM', () => {
@@ -13,8 +13,7 @@ describe('SIGTERM', () => {
     const server = await startServer({ AUTH0_ISSUER_BASE_URL: idp.issuer, AUTH0_AUDIENCE: AUDIENCE });
     const agent = new Agent({ keepAlive: true });
     try {
-      const now = Math.floor(Date.now() / 1000);
-      const token = await sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|drain', exp: now + 600, permissions: [ADMIN] }, { key });
+      const token = await idp.accessToken(key, { sub: 'auth0|drain', permissions: [ADMIN] }, { audience: AUDIENCE });
       const body = JSON.stringify({ query: '{ adminMessage { text } }' });
       // The request is in flight, on a keep-alive connection, from the moment the server answers
       // `100 Continue` until the test sends its body, which it does only once the server is draining.

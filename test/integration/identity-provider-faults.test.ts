@@ -27,12 +27,7 @@ async function withHarness(env: Record<string, string>, test: (h: Harness) => Pr
 
 /** A token that is valid in every way except that its `kid` is random. */
 function randomKidToken(h: Harness): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return signRaw(
-    { alg: 'RS256', typ: 'JWT', kid: randomUUID() },
-    { iss: h.idp.issuer, aud: h.config.issuers[0]!.audience, sub: 'auth0|storm', exp: now + 600, permissions: [ADMIN] },
-    h.key,
-  );
+  return signRaw({ alg: 'RS256', typ: 'JWT', kid: randomUUID() }, h.idp.accessTokenClaims({ sub: 'auth0|storm', permissions: [ADMIN] }, { audience: h.config.issuers[0]!.audience }), h.key);
 }
 
 async function storm(h: Harness): Promise<number[]> {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { loadConfig, type ResolvedConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { AUDIENCE } from '../helpers/harness.js';
-import { KeySetServer, sign } from '../../support/key-set-server.js';
+import { KeySetServer } from '../../support/key-set-server.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
 /**
@@ -31,8 +31,7 @@ async function withServer(prepare: (idp: KeySetServer) => void, test: (run: RunR
     await test({
       idp,
       async status(iss = idp.issuer) {
-        const now = Math.floor(Date.now() / 1000);
-        const token = await sign({ iss, aud: AUDIENCE, sub: 'auth0|a', exp: now + 600 }, { key });
+        const token = await idp.accessToken(key, { iss, sub: 'auth0|a' }, { audience: AUDIENCE });
         const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) });
         return { status: response.status, data: ((await response.json()) as { data?: unknown }).data };
       },

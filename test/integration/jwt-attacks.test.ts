@@ -30,14 +30,7 @@ describe('JWT attacks', () => {
   });
 
   const now = () => Math.floor(Date.now() / 1000);
-  const claims = (extra: Record<string, unknown> = {}) => ({
-    iss: h.idp.issuer,
-    aud: AUDIENCE,
-    sub: 'auth0|attacker',
-    exp: now() + 600,
-    permissions: [ADMIN],
-    ...extra,
-  });
+  const claims = (extra: Record<string, unknown> = {}) => h.idp.accessTokenClaims({ sub: 'auth0|attacker', permissions: [ADMIN], ...extra });
   const header = (extra: Record<string, unknown> = {}) => ({ alg: 'RS256', typ: 'JWT', kid: h.key.kid, ...extra });
   const valid = () => signRaw(header(), claims(), h.key);
   const segments = async () => (await valid()).split('.') as [string, string, string];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KeySetServer, sign } from '../../support/key-set-server.js';
+import { KeySetServer } from '../../support/key-set-server.js';
 import { finished, logLine, output, runScript } from '../helpers/process.js';
 import { until } from '../helpers/until.js';
 
@@ -15,7 +15,7 @@ describe('SIGHUP', () => {
     try {
       const { port } = await logLine(server, /listening/);
       // A verified token first, so the start-up fetch is over and the signal's fetch cannot join it.
-      const token = await sign({ iss: idp.issuer, aud: audience, exp: Math.floor(Date.now() / 1000) + 60 }, { key });
+      const token = await idp.accessToken(key, {}, { audience, lifetimeS: 60 });
       const response = await fetch(`http://127.0.0.1:${String(port)}/api/messages/protected`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(response.status, 200);
       const before = idp.fetches;

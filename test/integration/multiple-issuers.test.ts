@@ -152,7 +152,7 @@ describe('several issuers at once', () => {
 
   it("applies each issuer's DPoP setting: a plain bearer token of the issuer that requires DPoP is refused", async () => {
     const key = await dpopOnly.publish('dpop-only-key');
-    const token = await sign({ iss: dpopOnly.issuer, aud: AUTH0_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 }, { key });
+    const token = await dpopOnly.accessToken(key, {}, { audience: AUTH0_AUDIENCE, lifetimeS: 60 });
     assert.deepEqual(await ask(api, token), { status: 401, challenge: INVALID_TOKEN, data: undefined });
     assert.equal((await ask(api, await tokenFrom(auth0, AUTH0_AUDIENCE))).status, 200, "the other issuers' bearer tokens stay accepted");
   });
@@ -186,9 +186,9 @@ describe('several issuers at once', () => {
     it('is refused as invalid_token without any fetch, from it or from the configured issuers', async () => {
       const key = await stranger.publish(SHARED_KID);
       const fetchesBefore = api.app.verifier.issuers.map(({ keySet }) => keySet.fetches);
-      const now = Math.floor(Date.now() / 1000);
       for (const iss of [stranger.issuer, `${auth0.issuer.url}x`, auth0.issuer.url!.slice(0, -1), undefined]) {
-        const token = await sign({ iss, aud: AUTH0_AUDIENCE, sub: 'user-1', exp: now + 60, [ROLES_URL]: [ADMIN] }, { key, header: { kid: 'unheard-of' } });
+        const claims = stranger.accessTokenClaims({ iss, sub: 'user-1', [ROLES_URL]: [ADMIN] }, { audience: AUTH0_AUDIENCE, lifetimeS: 60 });
+        const token = await sign(claims, { key, header: { kid: 'unheard-of' } });
         assert.deepEqual(await ask(api, token), { status: 401, challenge: INVALID_TOKEN, data: undefined }, String(iss));
         assert.equal(api.logs.lines.findLast((l) => l['msg'] === 'credentials rejected')?.['reason'], UNKNOWN_ISSUER);
       }
@@ -222,7 +222,7 @@ describe('one issuer down', () => {
     assert.deepEqual(await ask(api, token), { status: 200, challenge: null, data: BOTH });
 
     const key = await down.publish(SHARED_KID);
-    const downToken = await sign({ iss: down.issuer, aud: AUTH0_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 }, { key });
+    const downToken = await down.accessToken(key, {}, { audience: AUTH0_AUDIENCE, lifetimeS: 60 });
     assert.equal((await ask(api, downToken)).status, 503);
 
     const ready = await fetch(`${api.url}/readyz`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { KeySetServer, sign, type SigningKey } from '../../support/key-set-server.js';
+import { KeySetServer, type SigningKey } from '../../support/key-set-server.js';
 import { AUDIENCE, ADMIN } from '../helpers/harness.js';
 import { logLine, startServer, type RunningServer } from '../helpers/process.js';
 import { PrometheusServer } from '../helpers/prometheus.js';
@@ -29,8 +29,7 @@ describe('a real Prometheus server scraping the API as users run it', () => {
   });
 
   it(`answers ${QUERY} with the decisions of a known set of requests`, async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const token = (permissions: string[]) => sign({ iss: idp.issuer, aud: AUDIENCE, sub: 'auth0|prometheus', iat: now, exp: now + 600, permissions }, { key });
+    const token = (permissions: string[]) => idp.accessToken(key, { sub: 'auth0|prometheus', permissions }, { audience: AUDIENCE });
     const [admin, plain] = await Promise.all([token([ADMIN]), token([])]);
     const ask = (authorization?: string) =>
       fetch(`${api.url}/graphql`, {

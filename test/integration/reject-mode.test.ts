@@ -24,6 +24,12 @@ describe('AUTHZ_UNAUTHORIZED_MODE=reject, outside production', () => {
     assert.deepEqual(body.errors?.map((e) => [e.message, e.extensions]), [['Requires authentication', { code: 'UNAUTHENTICATED', denied: ['Query.adminMessage'] }]]);
   });
 
+  it('asks for a token with the challenge every other 401 carries', async () => {
+    const response = await fetch(`${harness().url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ adminMessage { text } }' }) });
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="api", DPoP algs="ES256 PS256 RS256 EdDSA"');
+  });
+
   it('refuses a signed-in caller without the permission with 403', async () => {
     const h = harness();
     const { status, body } = await post(h, '{ messageCount reports { ... on MessageReport { owner } } }', {}, await h.token({ permissions: ['read:messages'] }));

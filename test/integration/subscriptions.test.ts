@@ -158,10 +158,12 @@ describe('subscription logs', () => {
       const id = connected?.['connectionId'];
       assert.equal(typeof id, 'string');
       const denial = logs.lines.find((line) => line['audit'] === 'access-denied');
-      assert.deepEqual([denial?.['connectionId'], denial?.['subject'], denial?.['denied']], [
+      // The HTTP audit line's fields, counts included: one function writes both.
+      assert.deepEqual([denial?.['connectionId'], denial?.['subject'], denial?.['denied'], denial?.['deniedCount']], [
         id,
         'auth0|tester',
-        [{ field: 'Subscription.adminMessageFeed', code: 'FORBIDDEN', missing: [ADMIN] }],
+        [{ field: 'Subscription.adminMessageFeed', code: 'FORBIDDEN', missing: [ADMIN], count: 1 }],
+        1,
       ]);
       assert.equal(logs.lines.find((line) => line['msg'] === 'subscription socket closed')?.['connectionId'], id);
       assert.ok(!logs.raw().includes(token));

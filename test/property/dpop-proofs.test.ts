@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { b64url } from '../helpers/forge-token.js';
-import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
+import { boundCredentials, createDpopKey, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -16,14 +16,13 @@ describe('DPoP proofs (property-based)', () => {
   let h: Harness;
   let key: DpopKey;
   let token: string;
+  let freshProof: () => Promise<string>;
   before(async () => {
     h = await startHarness(PATIENT_KEY_SET);
-    key = await createDpopKey();
-    token = await boundToken(h, key);
+    ({ key, accessToken: token, nextProof: freshProof } = await boundCredentials(h, { method: 'POST', url: `${h.url}/graphql` }));
   });
   after(() => h.close());
 
-  const freshProof = () => createProof(key, { method: 'POST', url: `${h.url}/graphql`, accessToken: token });
 
   async function assertNotGranted(proof: string): Promise<void> {
     const response = await postGraphql(h, { token, proofs: [proof] });

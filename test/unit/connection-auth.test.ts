@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ContextBuilder } from '../../src/auth/context.js';
-import { authFailureError } from '../../src/errors.js';
+import { authFailureError, challengeOptionsOf } from '../../src/errors.js';
 import { authenticateConnection } from '../../src/subscriptions/connection-auth.js';
 
 const log = pino({ level: 'silent' });
+const challenge = challengeOptionsOf({ algorithms: ['ES256'], required: false });
 const failing = (error: unknown): ContextBuilder => async () => {
   throw error;
 };
@@ -13,9 +14,9 @@ const failing = (error: unknown): ContextBuilder => async () => {
 describe('authenticateConnection', () => {
   it('maps each way the context builder fails to a close code, and never lets an error through', async () => {
     const cases: Array<[ContextBuilder, unknown, number]> = [
-      [failing(authFailureError('invalid_token')), 'Bearer x', 4401],
-      [failing(authFailureError('invalid_request')), 'Basic x', 4401],
-      [failing(authFailureError('unavailable')), 'Bearer x', 1013],
+      [failing(authFailureError('invalid_token', challenge)), 'Bearer x', 4401],
+      [failing(authFailureError('invalid_request', challenge)), 'Basic x', 4401],
+      [failing(authFailureError('unavailable', challenge)), 'Bearer x', 1013],
       [failing(new TypeError('bug')), 'Bearer x', 1011],
       [async () => ({ principal: null, log }), 42, 4401],
     ];

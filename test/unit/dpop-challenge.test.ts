@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authChallenge, authFailureError } from '../../src/errors.js';
+import { authChallenge, authFailureError, challengeOptionsOf } from '../../src/errors.js';
 
 const algs = ['ES256', 'EdDSA'];
 
@@ -37,8 +37,12 @@ describe('RFC 9449 §7.1 challenges', () => {
     assert.equal(downHttp.headers.get('retry-after'), '5');
   });
 
-  it('keeps a DPoP challenge on DPoP failures built without options', () => {
-    const error = authFailureError('invalid_dpop_proof');
-    assert.equal((error.extensions['http'] as { headers: Map<string, string> }).headers.get('www-authenticate'), 'DPoP error="invalid_dpop_proof"');
+  it('builds every failure\'s challenge from the same options, DPoP alone under DPOP_REQUIRED', () => {
+    const required = challengeOptionsOf({ algorithms: algs, required: true });
+    assert.deepEqual(required, { scheme: 'bearer', dpopAlgorithms: algs, bearerAccepted: false });
+    const challenges = (['invalid_token', 'invalid_request', 'bad_request', 'invalid_dpop_proof'] as const).map(
+      (failure) => (authFailureError(failure, required).extensions['http'] as { headers: Map<string, string> }).headers.get('www-authenticate'),
+    );
+    assert.deepEqual(challenges, ['invalid_token', 'invalid_request', 'invalid_request', 'invalid_dpop_proof'].map((error) => `DPoP algs="ES256 EdDSA", error="${error}"`));
   });
 });

@@ -4,7 +4,8 @@ import type { GraphQLError } from 'graphql';
 import { NonceSource } from '../../src/auth/dpop/nonce.js';
 import { reconnectDelayMs } from '../../src/redis-connection.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from '../../src/auth/dpop/replay-store.js';
-import { createSenderConstraint, DPOP_DEFAULTS, type ProofCarrier } from '../../src/auth/dpop/sender-constraint.js';
+import { DPOP_DEFAULTS } from '../../src/auth/dpop/dpop-settings.js';
+import { createSenderConstraint, type ProofCarrier } from '../../src/auth/dpop/sender-constraint.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { createDpopKey, createProof } from '../../src/dev/dpop-proof.js';
 

@@ -1,28 +1,12 @@
 import { hash } from 'node:crypto';
-import { authFailureError, type AuthFailure, type AuthScheme, type ChallengeOptions } from '../../errors.js';
+import { authFailureError, challengeOptionsOf, type AuthFailure, type AuthScheme, type ChallengeOptions } from '../../errors.js';
 import { NO_TELEMETRY, type CredentialsRejection, type DpopProofResult, type Telemetry } from '../../observability/hooks.js';
-import type { AuthRequest } from '../context.js';
-import { rawHeaderValues } from '../credentials-placement.js';
+import { rawHeaderValues, type AuthRequest } from '../credentials-placement.js';
 import type { Principal } from '../principal.js';
+import { DPOP_DEFAULTS, type DpopSettings } from './dpop-settings.js';
 import type { NonceSource } from './nonce.js';
-import { verifyProof, type ProofRules } from './proof.js';
+import { verifyProof } from './proof.js';
 import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
-
-export interface DpopSettings extends ProofRules {
-  /** True refuses plain bearer tokens: every token must be DPoP-bound. */
-  required: boolean;
-  /** The API's public origin, the base of `htu`; without it, `http://` and the request's `Host`. */
-  publicUrl: string | undefined;
-}
-
-/** The defaults `config.ts` applies: Auth0's `iat` window and algorithm list. */
-export const DPOP_DEFAULTS: DpopSettings = {
-  algorithms: ['ES256', 'PS256', 'RS256', 'EdDSA'],
-  maxAgeS: 300,
-  maxAheadS: 30,
-  required: false,
-  publicUrl: undefined,
-};
 
 /** The parts of a request the DPoP checks read. */
 export type ProofCarrier = Omit<AuthRequest, 'log'>;
@@ -58,11 +42,7 @@ export function createSenderConstraint(
   settings: DpopSettings = DPOP_DEFAULTS,
   { replayStore = new MemoryReplayStore(), nonces, requiredBy, now = () => Date.now() / 1000, telemetry = NO_TELEMETRY }: SenderConstraintOptions = {},
 ): SenderConstraint {
-  const challenge = (scheme: AuthScheme): ChallengeOptions => ({
-    scheme,
-    dpopAlgorithms: settings.algorithms,
-    bearerAccepted: !settings.required,
-  });
+  const challenge = (scheme: AuthScheme): ChallengeOptions => challengeOptionsOf(settings, scheme);
   const fail = (failure: AuthFailure, scheme: AuthScheme, counted: CredentialsRejection, proof?: DpopProofResult, nonce?: string) => {
     telemetry.credentialsRejected(counted);
     if (proof) telemetry.dpopProof(proof);
