@@ -24,16 +24,21 @@ export async function runPolicies(
 
 async function decide(name: string, policy: Policy, input: PolicyInput): Promise<unknown> {
   try {
-    const answer = policy(input);
-    // A synchronous answer cannot run late, so only a promise races the timeout (and sets a timer).
-    return answer instanceof Promise ? await withinTimeout(name, answer, input) : answer;
+    const answer: unknown = policy(input);
+    // A synchronous answer cannot run late, so only a thenable races the timeout (and sets a
+    // timer): any thenable, as query builders such as Knex's are thenables but not promises.
+    return isThenable(answer) ? await withinTimeout(name, answer, input) : answer;
   } catch (error) {
     input.context.log.error({ err: error, policy: name }, 'policy failed; denied');
     return false;
   }
 }
 
-async function withinTimeout(name: string, answer: Promise<unknown>, input: PolicyInput): Promise<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+async function withinTimeout(name: string, answer: PromiseLike<unknown>, input: PolicyInput): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(resolve, POLICY_TIMEOUT_MS, TIMED_OUT);
