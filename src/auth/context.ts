@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { authFailureError, type AuthFailure, type ChallengeOptions } from '../errors.js';
 import { parseBearer } from './bearer.js';
 import { credentialsProblemOf } from './credentials-placement.js';
-import { createSenderConstraint, type SenderConstraint } from './dpop/sender-constraint.js';
+import { createSenderConstraint, SenderConstraintError, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
 import { InvalidTokenError, type Verifier } from './verifier.js';
@@ -32,7 +32,8 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
  * directives to allow or deny field by field. A header that is present but not a valid token, or
  * credentials placed where this API does not read them, reject the whole request (a GraphQLError
  * with its HTTP status), so no resolver runs. Each rejection is logged at `info` with its reason,
- * never with the token, so that a misconfigured issuer or audience shows in the log.
+ * never with the token or the proof, so that a misconfigured issuer or audience, a DPoP client
+ * that gets its proofs wrong and a replayed proof all show in the log.
  */
 export function createContextBuilder(verifier: Verifier, senderConstraint: SenderConstraint = createSenderConstraint()): ContextBuilder {
   return async (request) => {
@@ -53,7 +54,12 @@ export function createContextBuilder(verifier: Verifier, senderConstraint: Sende
           return reject(log, failureOf(error), (error as Error).message, senderConstraint.challenge(bearer.scheme));
         }
         // After the cache, so that no cached principal skips its proof or its binding.
-        await senderConstraint.check(request, bearer, principal);
+        try {
+          await senderConstraint.check(request, bearer, principal);
+        } catch (error) {
+          if (!(error instanceof SenderConstraintError)) throw error;
+          return reject(log, error.failure, error.message, error.challenge);
+        }
         return { principal, log };
       }
     }

@@ -55,11 +55,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Counts key changes: a verification that overlapped one may have used the old keys, so it is
   // done again against the new ones rather than cached (the first fetch of all is such a change).
   let keysVersion = 0;
-  const onChange = () => {
+  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, now });
+  keySet.onChange(() => {
     keysVersion += 1;
     cache?.clear();
-  };
-  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, onChange, now });
+  });
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,

@@ -13,19 +13,19 @@ import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
-import { authChallenge } from '../errors.js';
-import { createFormatError } from '../graphql/format-error.js';
+import { authChallenge, ErrorCode } from '../errors.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
-import { queryLimits } from '../graphql/query-limits.js';
+import { operationRules } from '../graphql/operation-rules.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
-import { errorHandler, notFound } from './error-handler.js';
+import { errorHandler, notFound, sendError } from './error-handler.js';
 import { graphqlRoute } from './graphql-route.js';
 import { healthRoutes } from './health-routes.js';
+import { hasValidHost } from './host-header.js';
 import { requestLogging } from './request-logging.js';
 import { restRoutes } from './rest.js';
 import { schemaRoute } from './schema-route.js';
@@ -52,6 +52,9 @@ export interface App {
 
 export { BODY_LIMIT } from './json-body.js';
 
+/** GraphQL over HTTP and over WebSocket. */
+const GRAPHQL_PATH = '/graphql';
+
 /** Assembles the whole application without listening, so tests can start it on a random port. */
 export async function buildApp({
   config,
@@ -74,25 +77,22 @@ export async function buildApp({
     ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
   }));
   const graphqlContext = withContextFailureLog(buildContext);
-  const limits = queryLimits();
+  // One definition of the operation rules and error answers, for HTTP here and for WebSockets.
+  const rules = operationRules({ introspection: config.introspection, production: config.production });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    validationRules: limits.validationRules,
-    parseOptions: limits.parseOptions,
-    introspection: config.introspection,
+    ...rules.apollo,
     // A cached document's hash would tell anyone whether it has been run before.
     persistedQueries: false,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
-    hideSchemaDetailsFromClientErrors: config.production,
-    formatError: createFormatError({ explainDenials: !config.production }),
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
       ...disableUnusedDefaultPlugins(),
-      ...limits.plugins,
+      ...rules.plugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
@@ -110,7 +110,7 @@ export async function buildApp({
   const hotRoutes = new Map([
     ...restRoutes({ schema, buildContext, cors: getOnlyCors, missingTokenChallenge }),
     [
-      '/graphql',
+      GRAPHQL_PATH,
       graphqlRoute({
         apollo,
         buildContext: graphqlContext,
@@ -138,7 +138,14 @@ export async function buildApp({
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     logRequest(req, res);
     writeSecurityHeaders(res);
+    // Before any route, authentication included: nothing may be built from a `Host` that is not one.
+    if (!hasValidHost(req.headers)) return sendError(res, ErrorCode.BAD_REQUEST, 'Invalid Host header');
     (hotRoutes.get(routeKeyOf(req.url ?? '')) ?? app)(req, res);
+  };
+  // A WebSocket upgrade passes the same checks and the same path matching as any request.
+  const edgeRefusal = (req: IncomingMessage) => {
+    if (!hasValidHost(req.headers)) return { status: 400, reason: 'Bad Request' };
+    return routeKeyOf(req.url ?? '') === GRAPHQL_PATH ? undefined : { status: 404, reason: 'Not Found' };
   };
   return {
     handler,
@@ -147,7 +154,8 @@ export async function buildApp({
       await apollo.stop();
       await replayStore.close();
     },
-    attachSubscriptions: (server) => (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, limits })),
+    attachSubscriptions: (server) =>
+      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, rules, keySets: verifier.keySet, edgeRefusal })),
   };
 }
 

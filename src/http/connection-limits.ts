@@ -11,9 +11,10 @@ const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
  * An HTTP server that a slow or idle client cannot hold open: headers and whole requests must
  * arrive in time (the client gets a 408 otherwise), idle keep-alive connections close, and
  * connections beyond the limit are closed at once, so the process keeps file descriptors for
- * the requests that matter (and `/healthz`).
+ * the requests that matter (and `/healthz`). `webSocketLimit` is the most WebSockets the server
+ * holds (`SUBSCRIPTION_MAX_CONNECTIONS`), on top of `limits.maxConnections`.
  */
-export function createLimitedServer(listener: RequestListener, limits: HttpLimits): Server {
+export function createLimitedServer(listener: RequestListener, limits: HttpLimits, webSocketLimit = 0): Server {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -23,6 +24,8 @@ export function createLimitedServer(listener: RequestListener, limits: HttpLimit
     },
     listener,
   );
-  server.maxConnections = limits.maxConnections;
+  // WebSockets are refused at the handshake past their own limit, so with it added here they can
+  // never take the connections that HTTP requests, probes included, need.
+  server.maxConnections = limits.maxConnections + webSocketLimit;
   return server;
 }

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
+import type { KeySetChanges } from '../auth/key-set.js';
 import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
-import { createFormatError } from '../graphql/format-error.js';
-import type { queryLimits } from '../graphql/query-limits.js';
+import { ErrorCode } from '../errors.js';
+import type { OperationRules } from '../graphql/operation-rules.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
 import { auditDenials } from './audit.js';
 import { authenticateConnection, CloseCode } from './connection-auth.js';
@@ -25,7 +26,12 @@ export interface SubscriptionOptions {
   buildContext: ContextBuilder;
   config: ResolvedConfig;
   logger: Logger;
-  limits: ReturnType<typeof queryLimits>;
+  /** The same rules and error answers as HTTP's. */
+  rules: OperationRules;
+  /** The key sets tokens are verified against: when one changes, every open socket's token is checked again. */
+  keySets: KeySetChanges;
+  /** The HTTP edge's own refusal of a request (its path, its `Host`), so an upgrade is matched as any request is. */
+  edgeRefusal(request: IncomingMessage): { status: number; reason: string } | undefined;
 }
 
 export interface Subscriptions {
@@ -36,8 +42,15 @@ export interface Subscriptions {
 interface Connection {
   id: string;
   log: Logger;
+  /** What `connection_init` presented, kept to check it again when the keys change. */
+  authorization?: unknown;
   context?: RequestContext;
   expiry?: NodeJS.Timeout;
+  /** The subscriptions graphql-ws runs for this socket, by id. */
+  running?: Readonly<Record<string, unknown>>;
+  /** When the socket last had no subscription running; the idle timeout counts from it. */
+  idleSince: number;
+  idleCheck?: NodeJS.Timeout;
 }
 
 /**
@@ -46,21 +59,17 @@ interface Connection {
  * `{ authorization: "Bearer <jwt>" }` and goes through the same context builder as HTTP, so the
  * same verifier and the same guards decide; the socket closes when the token expires.
  */
-export function attachSubscriptions(server: Server, { schema, buildContext, config, logger, limits }: SubscriptionOptions): Subscriptions {
-  const sockets = new WebSocketServer({ noServer: true });
+export function attachSubscriptions(
+  server: Server,
+  { schema, buildContext, config, logger, rules, keySets, edgeRefusal }: SubscriptionOptions,
+): Subscriptions {
+  // A message is at most as large as an HTTP body: `ws` closes the socket with 1009 past it, before
+  // buffering more (its default is 100 MiB, which an anonymous `connection_init` could fill).
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: config.subscriptionMaxMessageBytes });
   const connections = new WeakMap<WebSocket, Connection>();
-  const format = createFormatError({ explainDenials: !config.production });
-  // The HTTP status a request error carries means nothing on a socket, so it is not sent there.
-  const formatError = (error: GraphQLError): GraphQLFormattedError => {
-    const formatted = format(error.toJSON(), error);
-    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
-    const { http, ...extensions } = formatted.extensions;
-    return { ...formatted, extensions };
-  };
-  const rules = [...specifiedRules, ...limits.validationRules];
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = refusalOf(request, config, sockets.clients.size);
+    const refusal = edgeRefusal(request) ?? refusalOf(request, config, sockets.clients.size);
     if (refusal) {
       logger.warn({ audit: 'websocket-refused', status: refusal.status, origin: request.headers.origin ?? null }, refusal.reason);
       socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -71,21 +80,53 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
   sockets.on('connection', (ws: WebSocket) => {
     const id = randomUUID();
     const log = logger.child({ connectionId: id });
-    connections.set(ws, { id, log });
+    connections.set(ws, { id, log, idleSince: Date.now() });
     log.info('subscription socket connected');
     ws.once('close', (code: number) => {
-      clearTimeout(connections.get(ws)?.expiry);
+      const connection = connections.get(ws);
+      clearTimeout(connection?.expiry);
+      clearTimeout(connection?.idleCheck);
       log.info({ code }, 'subscription socket closed');
     });
+  });
+
+  /** Closes a socket that has had no subscription running for the idle timeout; it holds a connection for nothing. */
+  const watchIdle = (ws: WebSocket, connection: Connection) => {
+    const now = Date.now();
+    if (Object.keys(connection.running ?? {}).length > 0) connection.idleSince = now;
+    const idleFor = now - connection.idleSince;
+    if (idleFor >= config.subscriptionIdleTimeoutMs) {
+      connection.log.info({ idleTimeoutMs: config.subscriptionIdleTimeoutMs }, 'subscription socket idle; closed');
+      ws.close(CloseCode.NORMAL, 'Idle timeout');
+      return;
+    }
+    connection.idleCheck = setTimeout(watchIdle, config.subscriptionIdleTimeoutMs - idleFor, ws, connection);
+  };
+
+  // When a key set changes, a withdrawn key must stop a socket as it stops an HTTP request: each
+  // token is checked again, by the same context builder, and a socket whose token fails is closed.
+  const recheck = async (ws: WebSocket, connection: Connection) => {
+    const outcome = await authenticateConnection(buildContext, connection.authorization, connection.log);
+    if ('refuse' in outcome && ws.readyState === ws.OPEN) {
+      connection.log.warn({ audit: 'websocket-denied', reason: outcome.refuse.reason }, 'subscription closed after a key change');
+      ws.close(outcome.refuse.code, outcome.refuse.message);
+    }
+  };
+  const stopWatchingKeys = keySets.onChange(() => {
+    for (const ws of sockets.clients) {
+      const connection = connections.get(ws);
+      if (connection?.context?.principal) void recheck(ws, connection);
+    }
   });
 
   const cleanup = useServer(
     {
       schema,
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
-      async onConnect({ connectionParams, extra: { socket } }) {
+      async onConnect({ connectionParams, subscriptions, extra: { socket } }) {
         const connection = connections.get(socket)!;
-        const outcome = await authenticateConnection(buildContext, connectionParams?.['authorization'], connection.log);
+        connection.authorization = connectionParams?.['authorization'];
+        const outcome = await authenticateConnection(buildContext, connection.authorization, connection.log);
         if ('refuse' in outcome) {
           connection.log.warn({ audit: 'websocket-denied', reason: outcome.refuse.reason }, 'subscription refused');
           socket.close(outcome.refuse.code, outcome.refuse.message);
@@ -93,6 +134,9 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
         }
         const { context } = outcome;
         connection.context = context;
+        connection.running = subscriptions;
+        connection.idleSince = Date.now();
+        watchIdle(socket, connection);
         if (context.principal) {
           const endsAtMs = (context.principal.expiresAt + CLOCK_TOLERANCE_S) * 1000;
           connection.expiry = setTimeout(() => socket.close(CloseCode.UNAUTHORIZED, 'Token expired'), Math.min(endsAtMs - Date.now(), MAX_TIMER_MS));
@@ -100,16 +144,15 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
         connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
         return true;
       },
-      onSubscribe({ extra: { socket } }, _id, payload) {
+      onSubscribe({ subscriptions, extra: { socket } }, _id, payload) {
         const context = connections.get(socket)!.context!;
-        let document;
-        try {
-          document = parse(payload.query, limits.parseOptions);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        // graphql-ws has entered this id already, so the count includes it.
+        if (Object.keys(subscriptions).length > config.subscriptionMaxPerConnection) {
+          return [new GraphQLError(`At most ${config.subscriptionMaxPerConnection} subscriptions may run on one connection`, { extensions: { code: ErrorCode.BAD_REQUEST } })];
         }
-        const invalid = validate(schema, document, rules);
-        if (invalid.length > 0) return invalid;
+        const prepared = rules.prepare(schema, payload);
+        if ('errors' in prepared) return prepared.errors;
+        const { document } = prepared;
         const variables = payload.variables ?? undefined;
         if (config.unauthorizedMode === 'reject') {
           const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });
@@ -117,25 +160,33 @@ export function attachSubscriptions(server: Server, { schema, buildContext, conf
         }
         return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
       },
+      onComplete({ extra: { socket } }) {
+        const connection = connections.get(socket);
+        if (connection) connection.idleSince = Date.now();
+      },
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;
         auditDenials(result.errors, connections.get(socket)!.context!);
-        return { ...result, errors: result.errors.map(formatError) };
+        return { ...result, errors: result.errors.map(rules.formatSocketError) };
       },
       onError({ extra: { socket } }, _id, _payload, errors) {
         const context = connections.get(socket)?.context;
         if (context) auditDenials(errors, context);
-        return errors.map(formatError);
+        return errors.map(rules.formatSocketError);
       },
     },
     sockets,
   );
   let closing: Promise<void> | undefined;
-  return { close: () => (closing ??= Promise.resolve(cleanup.dispose())) };
+  return {
+    close: () => {
+      stopWatchingKeys();
+      return (closing ??= Promise.resolve(cleanup.dispose()));
+    },
+  };
 }
 
 function refusalOf(request: IncomingMessage, config: ResolvedConfig, open: number): { status: number; reason: string } | undefined {
-  if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') return { status: 404, reason: 'Not Found' };
   // Cross-site WebSocket hijacking: a browser always sends its page's origin, other clients none.
   // Besides the client's origin, the API's own is allowed: the Sandbox page it serves subscribes from there.
   const origin = request.headers.origin;

@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
-import { authFailureError, type AuthFailure, type AuthScheme, type ChallengeOptions } from '../../errors.js';
+import type { AuthFailure, AuthScheme, ChallengeOptions } from '../../errors.js';
 import type { AuthRequest } from '../context.js';
 import { rawHeaderValues } from '../credentials-placement.js';
 import type { Principal } from '../principal.js';
 import type { NonceSource } from './nonce.js';
-import { verifyProof, type ProofRules } from './proof.js';
+import { InvalidProofError, verifyProof, type ProofRules } from './proof.js';
 import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
 
 export interface DpopSettings extends ProofRules {
   /** True refuses plain bearer tokens: every token must be DPoP-bound. */
   required: boolean;
-  /** The API's public origin, the base of `htu`; without it, `http://` and the request's `Host`. */
-  publicUrl: string | undefined;
+  /**
+   * The origins clients call the API at (`PUBLIC_URL`): `htu` must name the one whose host is the
+   * request's `Host`, and a `Host` outside them is refused. Empty: `http://` and the `Host`.
+   */
+  publicUrls: readonly string[];
 }
 
 /** The defaults `config.ts` applies: Auth0's `iat` window and algorithm list. */
@@ -20,8 +23,23 @@ export const DPOP_DEFAULTS: DpopSettings = {
   maxAgeS: 300,
   maxAheadS: 30,
   required: false,
-  publicUrl: undefined,
+  publicUrls: [],
 };
+
+/**
+ * A request the binding rules refuse. The message is the reason, from a fixed set (a proof check's
+ * name, a replay, a key mismatch), safe to log: it never holds the proof or the token.
+ */
+export class SenderConstraintError extends Error {
+  override readonly name = 'SenderConstraintError';
+  constructor(
+    readonly failure: AuthFailure,
+    reason: string,
+    readonly challenge: ChallengeOptions,
+  ) {
+    super(reason);
+  }
+}
 
 /** The parts of a request the DPoP checks read. */
 export type ProofCarrier = Omit<AuthRequest, 'log'>;
@@ -31,7 +49,7 @@ export interface SenderConstraint {
   challenge(scheme: AuthScheme): ChallengeOptions;
   /**
    * Decides whether a verified token may be used as presented. Runs on every request, cache hit
-   * or not. Throws the request-level GraphQLError of `authFailureError` when it may not.
+   * or not. Throws `SenderConstraintError` when it may not.
    */
   check(request: ProofCarrier, credentials: { scheme: AuthScheme; token: string }, principal: Principal): Promise<void>;
 }
@@ -57,31 +75,46 @@ export function createSenderConstraint(
     dpopAlgorithms: settings.algorithms,
     bearerAccepted: !settings.required,
   });
-  const fail = (failure: AuthFailure, scheme: AuthScheme, nonce?: string) => authFailureError(failure, { ...challenge(scheme), nonce });
+  const fail = (failure: AuthFailure, scheme: AuthScheme, reason: string, nonce?: string) =>
+    new SenderConstraintError(failure, reason, { ...challenge(scheme), nonce });
   // A proof stays acceptable from `maxAheadS` before its `iat` to `maxAgeS` after it.
   const replayWindowS = settings.maxAgeS + settings.maxAheadS;
+  const origins = new Map(settings.publicUrls.map((origin) => [new URL(origin).host, origin]));
+
+  /** The URL the proof's `htu` must name; null when the request's `Host` is none of the public origins'. */
+  function requestUrl({ url, headers }: ProofCarrier): string | null {
+    const path = url.split('?')[0]!;
+    // Node lower-cases nothing in a header value; `URL` lower-cases the host of each origin.
+    const host = headers.host?.toLowerCase();
+    if (origins.size === 0) return host ? `http://${host}${path}` : null;
+    const origin = host === undefined ? undefined : origins.get(host);
+    return origin === undefined ? null : `${origin}${path}`;
+  }
 
   return {
     challenge,
     async check(request, { scheme, token }, principal) {
       if (scheme === 'bearer') {
-        if (principal.confirmation !== undefined || settings.required) throw fail('invalid_token', scheme);
+        if (principal.confirmation !== undefined) throw fail('invalid_token', scheme, 'DPoP-bound token sent as Bearer');
+        if (settings.required) throw fail('invalid_token', scheme, 'Bearer token while DPoP is required');
         return;
       }
-      if (principal.confirmation === undefined) throw fail('invalid_token', scheme);
-      const target = { method: request.method, url: requestUrl(request, settings.publicUrl), accessToken: token, now: now() };
-      // verifyProof rejects with InvalidProofError only, an empty proof or URL included.
-      const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch(() => {
-        throw fail('invalid_dpop_proof', scheme);
+      if (principal.confirmation === undefined) throw fail('invalid_token', scheme, 'unbound token sent as DPoP');
+      const url = requestUrl(request);
+      if (url === null) throw fail('invalid_dpop_proof', scheme, 'Host is not among the public URLs');
+      const target = { method: request.method, url, accessToken: token, now: now() };
+      const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch((error: unknown) => {
+        // verifyProof rejects with InvalidProofError only, naming the check; an empty proof included.
+        throw fail('invalid_dpop_proof', scheme, error instanceof InvalidProofError ? error.message : 'proof rejected');
       });
-      if (verified.thumbprint !== principal.confirmation.jkt) throw fail('invalid_dpop_proof', scheme);
-      if (nonces && !nonces.accepts(verified.nonce)) throw fail('use_dpop_nonce', scheme, nonces.current());
+      if (verified.thumbprint !== principal.confirmation.jkt) throw fail('invalid_dpop_proof', scheme, 'proof key is not the token\'s');
+      if (nonces && !nonces.accepts(verified.nonce)) throw fail('use_dpop_nonce', scheme, 'nonce missing or stale', nonces.current());
       const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
       // Fail closed: a proof whose use cannot be recorded is not accepted.
       const first = await replayStore.claim(key, replayWindowS).catch(() => {
-        throw fail('unavailable', scheme);
+        throw fail('unavailable', scheme, 'replay store unavailable');
       });
-      if (!first) throw fail('invalid_dpop_proof', scheme);
+      if (!first) throw fail('invalid_dpop_proof', scheme, 'proof replayed');
     },
   };
 }
@@ -90,11 +123,4 @@ export function createSenderConstraint(
 function singleProofHeader(rawHeaders: readonly string[]): string {
   const values = rawHeaderValues(rawHeaders, 'dpop');
   return values.length === 1 ? values[0]! : '';
-}
-
-/** The URL the proof's `htu` must name; empty, so matching no `htu`, without a public URL or a `Host`. */
-function requestUrl({ url, headers }: ProofCarrier, publicUrl: string | undefined): string {
-  const path = url.split('?')[0]!;
-  if (publicUrl !== undefined) return `${publicUrl}${path}`;
-  return headers.host ? `http://${headers.host}${path}` : '';
 }
