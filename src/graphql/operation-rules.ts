@@ -49,6 +49,19 @@ export interface OperationRules {
   formatSocketError(error: GraphQLError): GraphQLFormattedError;
 }
 
+/**
+ * graphql-js 16 validates a `mutation` against a schema without a Mutation type and lets execution
+ * fail on it, as an internal error; it is the client's mistake, so it is refused as one (as
+ * graphql-js 17's KnownOperationTypesRule does).
+ */
+const knownOperationTypes: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (!context.getSchema().getRootType(node.operation)) {
+      context.reportError(new GraphQLError(`The schema has no ${node.operation} operations.`, { nodes: [node] }));
+    }
+  },
+});
+
 /** What Apollo's suggestion hiding removes from a message: graphql-js's "Did you mean …?" tail. */
 const SUGGESTION = / ?Did you mean(.+?)\?$/;
 
@@ -62,7 +75,11 @@ export function operationRules({ introspection, production }: OperationRulesOpti
   const limits = queryLimits();
   // graphql-js's own rule rather than Apollo's `introspection: false`, so that sockets, which do
   // not pass through Apollo, refuse introspection with the same rule and the same words.
-  const validationRules: ValidationRule[] = [...limits.validationRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+  const validationRules: ValidationRule[] = [
+    knownOperationTypes,
+    ...limits.validationRules,
+    ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+  ];
   const maskErrors = createFormatError({ explainDenials: !production });
   const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const masked = maskErrors(formatted, error);

@@ -60,7 +60,9 @@ describe('createSenderConstraint', async () => {
   it('with public URLs, checks htu against the one whose host the request names, and refuses a Host outside them', async () => {
     const behindProxy = createSenderConstraint({ ...DPOP_DEFAULTS, publicUrls: ['https://api.example.com', 'http://api.test'] });
     await behindProxy.check({ ...(await carrier()), headers: { host: 'API.test' } }, dpop, principal(key.thumbprint));
-    for (const headers of [{ host: 'api.example.com' }, { host: 'internal:6061' }, {}]) {
+    // Another listed origin: the proof named http://api.test.
+    await assert.rejects(behindProxy.check({ ...(await carrier()), headers: { host: 'api.example.com' } }, dpop, principal(key.thumbprint)), /htu does not match/);
+    for (const headers of [{ host: 'internal:6061' }, {}]) {
       await assert.rejects(
         behindProxy.check({ ...(await carrier()), headers }, dpop, principal(key.thumbprint)),
         (error: unknown) => error instanceof SenderConstraintError && error.message === 'Host is not among the public URLs',
