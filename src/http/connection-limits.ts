@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { HttpLimits } from '../config.js';
 
 /**
@@ -24,8 +25,17 @@ export function createLimitedServer(listener: RequestListener, limits: HttpLimit
     },
     listener,
   );
-  // WebSockets are refused at the handshake past their own limit, so with it added here they can
-  // never take the connections that HTTP requests, probes included, need.
+  // Node's own limit bounds the total; HTTP's share is counted here, where a connection stops
+  // counting as HTTP once it is upgraded (the WebSocket server refuses upgrades past its limit).
+  // So sockets can never take the connections that HTTP requests, probes included, need, and
+  // slow HTTP clients can never hold more than `maxConnections`.
   server.maxConnections = limits.maxConnections + webSocketLimit;
+  const httpConnections = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    if (httpConnections.size >= limits.maxConnections) return void socket.destroy();
+    httpConnections.add(socket);
+    socket.once('close', () => httpConnections.delete(socket));
+  });
+  server.on('upgrade', (req) => httpConnections.delete(req.socket));
   return server;
 }
