@@ -3,7 +3,8 @@
  * server in its own process; interleaved rounds after a warm-up, every response body checked.
  * Prints the table and writes it, with a chart, to bench/results.md. `--quick` for a short try
  * that writes nothing; `--cpu-prof` to profile this project's processes (bench/profiles/);
- * `--memory` for the bounded-memory check instead (memory.ts).
+ * `--memory` for the bounded-memory check instead (memory.ts); `--attacks` for the subscription
+ * attacks of issue 21 (subscription-attacks.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { barChartSvg } from './chart.js';
 import { adminToken, probe, startContenders, type Contender, type MintToken } from './contenders.js';
 import { load } from './load.js';
 import { runMemoryCheck } from './memory.js';
+import { runSubscriptionAttacks } from './subscription-attacks.js';
 import { ROOT } from './processes.js';
 import { proofCheckLine, ratioTable, summarize, table, targetLines, type Round } from './report.js';
 import { cpuSeconds, describeSystem } from './system.js';
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
+    attacks: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string' },
@@ -120,6 +123,8 @@ try {
       warmupRequests: args.quick ? 5_000 : 10_000,
       connections,
     });
+  } else if (args.attacks) {
+    await runSubscriptionAttacks(idp, { frameBytes: 90 * 1024 * 1024, subscriptions: 20_000, idleSockets: 1_000, watchMs: args.quick ? 3_000 : 8_000 });
   } else {
     installPeers();
     await runComparison(idp, (claims) => adminToken(idp, key, claims));

@@ -75,7 +75,13 @@ export function attachSubscriptions(
       socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      sockets.emit('connection', ws, request);
+      // `ws` closes the socket itself on a protocol error (1009 for an oversized message); graphql-ws
+      // would also print each such error with its stack on stderr, which any client could fill.
+      ws.removeAllListeners('error');
+      ws.on('error', (error: Error & { code?: string }) => connections.get(ws)?.log.info({ code: error.code }, 'subscription socket refused a message'));
+    });
   });
   sockets.on('connection', (ws: WebSocket) => {
     const id = randomUUID();

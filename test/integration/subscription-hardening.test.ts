@@ -47,7 +47,7 @@ async function rawSocket(url: string): Promise<{ ws: WebSocket; received: Array<
 describe('subscription limits', () => {
   const harness = useHarness({ SUBSCRIPTION_MAX_PER_CONNECTION: '3', SUBSCRIPTION_IDLE_TIMEOUT_MS: '1000', JWKS_TIMEOUT_MS: '5000' });
 
-  it('closes a socket with 1009 on a message larger than the HTTP body limit, before connection_init', async () => {
+  it('closes a socket with 1009 on a message larger than the HTTP body limit, before connection_init', { timeout: 20_000 }, async () => {
     const ws = new WebSocket(wsUrl(harness()), 'graphql-transport-ws');
     await once(ws, 'open');
     const closed = once(ws, 'close');
@@ -71,7 +71,7 @@ describe('subscription limits', () => {
     ws.terminate();
   });
 
-  it('closes a socket that has had no subscription running for SUBSCRIPTION_IDLE_TIMEOUT_MS, and keeps one that has', async () => {
+  it('closes a socket that has had no subscription running for SUBSCRIPTION_IDLE_TIMEOUT_MS, and keeps one that has', { timeout: 20_000 }, async () => {
     const idle = await rawSocket(wsUrl(harness()));
     const busy = await rawSocket(wsUrl(harness()));
     busy.ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PUBLIC_FEED } }));
