@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 /**
- * README's configuration table against src/config.ts, the one reader of the environment. The
+ * The configuration table in docs/operations.md against src/config.ts, the one reader of the environment. The
  * variables are taken from config.ts's source: every name it reads from an environment object
  * (`env['X']`, `env.X`, `helper(env, 'X', ...)`, `process.env` alike) or names in a `ConfigError`.
  * So a setting added later fails this test until it has its row.
  */
 const CONFIG_SOURCE = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const OPERATIONS = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
 
 function variablesReadByConfig(): string[] {
   const patterns = [
@@ -22,18 +22,18 @@ function variablesReadByConfig(): string[] {
   return [...new Set(names)].sort();
 }
 
-function variablesInReadmeTable(): string[] {
-  const section = README.split(/^## /m).find((part) => part.startsWith('Configuration\n'));
-  assert.ok(section, 'README has a "## Configuration" section');
+function variablesInTable(): string[] {
+  const section = OPERATIONS.split(/^## /m).find((part) => part.startsWith('Configuration\n'));
+  assert.ok(section, 'docs/operations.md has a "## Configuration" section');
   const rows = [...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map(([, name]) => name!);
   assert.equal(new Set(rows).size, rows.length, `a variable has two rows: ${rows.join(', ')}`);
   return rows.sort();
 }
 
-describe("README's configuration table", () => {
+describe('the configuration table in docs/operations.md', () => {
   it('has a row for every variable src/config.ts reads, and none it does not', () => {
     const read = variablesReadByConfig();
     assert.ok(read.includes('PORT') && read.includes('AUTH0_DOMAIN'), `the scan of config.ts found ${read.join(', ')}`);
-    assert.deepEqual(variablesInReadmeTable(), read);
+    assert.deepEqual(variablesInTable(), read);
   });
 });
