@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startHarness } from '../helpers/harness.js';
 import { startNginx } from '../helpers/nginx.js';
+import { openHandshake } from '../helpers/websocket.js';
 
 /** `limit_conn per_client` in deploy/nginx.conf. */
 const PER_CLIENT = 50;
-
-/** The status of a WebSocket handshake through nginx, and the socket when it opened. */
-async function handshake(url: string): Promise<{ status: number; ws: WebSocket }> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-  const status = await Promise.race([
-    once(ws, 'open').then(() => 101),
-    once(ws, 'unexpected-response').then(([, response]) => (response as { statusCode: number }).statusCode),
-  ]);
-  return { status, ws };
-}
 
 describe('deploy/nginx.conf', () => {
   it('limits the connections of one client address: the one past the limit gets 429, and HTTP from elsewhere is not starved', async () => {
@@ -25,11 +15,11 @@ describe('deploy/nginx.conf', () => {
     const sockets: WebSocket[] = [];
     try {
       for (let i = 0; i < PER_CLIENT; i += 1) {
-        const { status, ws } = await handshake(nginx.url);
+        const { status, ws } = await openHandshake(nginx.url);
         sockets.push(ws);
         assert.equal(status, 101, `socket ${i + 1}: ${nginx.errorLog()}`);
       }
-      const { status, ws } = await handshake(nginx.url);
+      const { status, ws } = await openHandshake(nginx.url);
       sockets.push(ws);
       assert.equal(status, 429);
       // The instance itself still answers.

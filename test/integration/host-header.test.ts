@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
 import { boundToken, createDpopKey, createProof, PATIENT_KEY_SET, type DpopKey } from '../helpers/dpop.js';
 import type { Harness } from '../helpers/harness.js';
 import { rawRequest } from '../helpers/http-request.js';
 import { startLoggedHarness } from '../helpers/log-capture.js';
 import type { CapturedLogs } from '../helpers/log-capture.js';
+import { handshake } from '../helpers/websocket.js';
 
 /** What Node accepts in `Host` and a URL built from it turns into a path, query or user. */
 const NOT_AN_AUTHORITY = ['attacker.example/collect?', 'attacker.example/collect#', 'attacker.example?x', 'user@attacker.example', 'a b'];
@@ -42,15 +41,7 @@ describe('the Host header', () => {
   });
 
   it('refuses a WebSocket upgrade with such a Host, and matches the upgrade path as HTTP does', async () => {
-    const upgrade = async (path: string, headers: Record<string, string> = {}) => {
-      const ws = new WebSocket(`${h.url.replace('http', 'ws')}${path}`, 'graphql-transport-ws', { headers });
-      const outcome = await Promise.race([
-        once(ws, 'open').then(() => 101),
-        once(ws, 'unexpected-response').then(([, response]) => (response as { statusCode: number }).statusCode),
-      ]);
-      ws.terminate();
-      return outcome;
-    };
+    const upgrade = (path: string, headers: Record<string, string> = {}) => handshake(h.url, headers, path);
     assert.equal(await upgrade('/graphql', { host: 'attacker.example/collect?' }), 400);
     assert.equal(await upgrade('/graphql/'), 101);
     assert.equal(await upgrade('/GraphQL?x=1'), 101);

@@ -3,34 +3,18 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig, type ResolvedConfig } from '../../src/config.js';
 import { buildApp, BODY_LIMIT } from '../../src/http/app.js';
 import { createLimitedServer } from '../../src/http/connection-limits.js';
 import { KeySetServer } from '../../support/key-set-server.js';
-import { ADMIN, AUDIENCE, type Harness } from '../helpers/harness.js';
+import { ADMIN, AUDIENCE } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
 import { useHarness } from '../helpers/use-harness.js';
+import { graphqlSocketUrl, subscriptionClient } from '../helpers/websocket.js';
 
 const PUBLIC_FEED = 'subscription { publicMessageFeed { text } }';
 const ADMIN_FEED = 'subscription { adminMessageFeed { text } }';
-
-function wsUrl(h: { url: string }): string {
-  return `${h.url.replace('http', 'ws')}/graphql`;
-}
-
-function client(h: Harness, token?: string, closes: number[] = []): Client {
-  return createClient({
-    url: wsUrl(h),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: false,
-    onNonLazyError: () => {},
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    on: { closed: (event) => closes.push((event as { code: number }).code) },
-  });
-}
 
 /** A raw graphql-transport-ws socket, acknowledged, with every message it receives. */
 async function rawSocket(url: string): Promise<{ ws: WebSocket; received: Array<Record<string, unknown>>; closed: Promise<number> }> {
@@ -48,7 +32,7 @@ describe('subscription limits', () => {
   const harness = useHarness({ SUBSCRIPTION_MAX_PER_CONNECTION: '3', SUBSCRIPTION_IDLE_TIMEOUT_MS: '1000', JWKS_TIMEOUT_MS: '5000' });
 
   it('closes a socket with 1009 on a message larger than the HTTP body limit, before connection_init', { timeout: 20_000 }, async () => {
-    const ws = new WebSocket(wsUrl(harness()), 'graphql-transport-ws');
+    const ws = new WebSocket(graphqlSocketUrl(harness().url), 'graphql-transport-ws');
     await once(ws, 'open');
     const closed = once(ws, 'close');
     ws.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(BODY_LIMIT + 1) } }));
@@ -57,7 +41,7 @@ describe('subscription limits', () => {
   });
 
   it('runs at most SUBSCRIPTION_MAX_PER_CONNECTION subscriptions on a socket: one more gets an error and starts nothing', async () => {
-    const { ws, received } = await rawSocket(wsUrl(harness()));
+    const { ws, received } = await rawSocket(graphqlSocketUrl(harness().url));
     for (const id of ['1', '2', '3', '4']) ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: PUBLIC_FEED } }));
     await until(() => received.some((m) => m['id'] === '4'), 'an answer for the fourth');
     await until(() => ['1', '2', '3'].every((id) => received.some((m) => m['id'] === id && m['type'] === 'next')), 'the first three streaming');
@@ -72,8 +56,8 @@ describe('subscription limits', () => {
   });
 
   it('closes a socket that has had no subscription running for SUBSCRIPTION_IDLE_TIMEOUT_MS, and keeps one that has', { timeout: 20_000 }, async () => {
-    const idle = await rawSocket(wsUrl(harness()));
-    const busy = await rawSocket(wsUrl(harness()));
+    const idle = await rawSocket(graphqlSocketUrl(harness().url));
+    const busy = await rawSocket(graphqlSocketUrl(harness().url));
     busy.ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PUBLIC_FEED } }));
     assert.equal(await idle.closed, 1000);
     // Two more feed ticks, past the idle timeout: the busy socket is still open.
@@ -87,7 +71,7 @@ describe('subscription limits', () => {
   it('closes a socket with 4401 once the key that signed its token is withdrawn and the key set reloaded', async () => {
     const h = harness();
     const closes: number[] = [];
-    const c = client(h, await h.token({ permissions: [ADMIN] }), closes);
+    const c = subscriptionClient(h.url, await h.token({ permissions: [ADMIN] }), closes);
     const results: unknown[] = [];
     const done = (async () => {
       for await (const result of c.iterate({ query: ADMIN_FEED })) results.push(result);
@@ -122,7 +106,7 @@ describe('WebSockets and the HTTP connection limit', () => {
     const sockets: WebSocket[] = [];
     try {
       for (let i = 0; i < 3; i += 1) {
-        const ws = new WebSocket(wsUrl({ url }), 'graphql-transport-ws');
+        const ws = new WebSocket(graphqlSocketUrl(url), 'graphql-transport-ws');
         await once(ws, 'open');
         sockets.push(ws);
       }
