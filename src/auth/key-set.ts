@@ -78,10 +78,8 @@ export class RemoteKeySet implements KeySetChanges {
   }
 
   onChange(listener: () => void): () => void {
-    // Wrapped, so that one listener added twice is told twice and removed once per call.
-    const entry = () => listener();
-    this.#listeners.add(entry);
-    return () => this.#listeners.delete(entry);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   #changed(): void {
