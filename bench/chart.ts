@@ -54,6 +54,8 @@ const COLOURS: Record<ContenderKey, string> = {
   public: '#7fa3e8',
   'admin-uncached': '#1f3f80',
   rest: '#4caf7d',
+  'admin-metrics': '#5a86e0',
+  'admin-traced': '#7398e6',
 };
 
 function colour(key: ContenderKey): string {

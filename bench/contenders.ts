@@ -1,14 +1,28 @@
 import type { JWTPayload } from 'jose';
 import { dpopCredentials } from '../src/dev/dpop-proof.js';
 import { MessageText } from '../src/graphql/resolvers.js';
+import { freePort } from '../support/free-port.js';
 import { sign, type KeySetServer, type SigningKey } from '../support/key-set-server.js';
+import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { Target } from './load.js';
 import { startBenchServer, startProject, type ServerProcess } from './processes.js';
 
 const AUDIENCE = 'https://hello-world.example.com';
 const ADMIN = 'read:admin-messages';
 
-export type ContenderKey = 'floor' | 'rest-peer' | 'apollo' | 'yoga' | 'mercurius' | 'admin' | 'admin-dpop' | 'public' | 'admin-uncached' | 'rest';
+export type ContenderKey =
+  | 'floor'
+  | 'rest-peer'
+  | 'apollo'
+  | 'yoga'
+  | 'mercurius'
+  | 'admin'
+  | 'admin-dpop'
+  | 'public'
+  | 'admin-uncached'
+  | 'rest'
+  | 'admin-metrics'
+  | 'admin-traced';
 
 /** A server setup under test, and how to ask it for the admin (or public) message. */
 export interface Contender {
@@ -70,7 +84,11 @@ async function dpopAdmin(baseUrl: string, mint: MintToken): Promise<Target> {
 export async function startContenders(issuer: string, mint: MintToken, projectNodeArgs: string[]): Promise<{ list: Contender[]; stop(): Promise<void> }> {
   const token = await mint();
   const peerArgs = [issuer, AUDIENCE];
-  const [floor, restPeer, apollo, yoga, mercurius, project, uncached] = await Promise.all([
+  // Where the traced contender exports: a collector's endpoint on loopback that answers and keeps the spans.
+  const receiver = await startOtlpReceiver();
+  const metricsEnv = async () => ({ METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' });
+  const tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' };
+  const [floor, restPeer, apollo, yoga, mercurius, project, uncached, metered, traced] = await Promise.all([
     startBenchServer('floor.mjs'),
     startBenchServer('rest-express.mjs', peerArgs),
     startBenchServer('apollo-shield.mjs', peerArgs),
@@ -78,6 +96,8 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     startBenchServer('mercurius.mjs', peerArgs),
     startProject(projectEnv(issuer), projectNodeArgs),
     startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' }), projectNodeArgs),
+    metricsEnv().then((env) => startProject(projectEnv(issuer, env), projectNodeArgs)),
+    metricsEnv().then((env) => startProject(projectEnv(issuer, { ...env, ...tracingEnv }), projectNodeArgs)),
   ]);
   const admin = (server: ServerProcess) => graphqlQuery(server.url, 'adminMessage', token);
   const list: Contender[] = [
@@ -91,9 +111,17 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
     { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
+    { key: 'admin-metrics', label: 'this project: adminMessage, metrics on', server: metered, target: admin(metered) },
+    { key: 'admin-traced', label: 'this project: adminMessage, metrics + traces sampled at 1%', server: traced, target: admin(traced) },
   ];
   const servers = new Set(list.map((contender) => contender.server));
-  return { list, stop: async () => void (await Promise.all([...servers].map((s) => s.stop()))) };
+  return {
+    list,
+    stop: async () => {
+      await Promise.all([...servers].map((s) => s.stop()));
+      await receiver.close();
+    },
+  };
 }
 
 /** Sends one request; undefined when it got exactly the expected answer, else what it got instead. */

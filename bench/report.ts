@@ -71,11 +71,21 @@ export function ratioTable(summaries: readonly Summary[]): string {
 
 const find = (summaries: readonly Summary[], key: ContenderKey) => summaries.find((s) => s.key === key)!;
 
-/** What checking a DPoP proof costs per request: the server CPU time of the DPoP contender over the admin one's, in the same process. */
+/** Server CPU per request of `key` over the plain `adminMessage`'s, in µs: what the one difference between them costs. */
+function cpuOverAdmin(summaries: readonly Summary[], key: ContenderKey): string {
+  const [micros, admin] = [find(summaries, key).cpuMicros, find(summaries, 'admin').cpuMicros];
+  return micros === undefined || admin === undefined ? 'n/a' : (micros - admin).toFixed(0);
+}
+
+/** What checking a DPoP proof costs per request: the DPoP contender over the admin one, in the same process. */
 export function proofCheckLine(summaries: readonly Summary[]): string {
-  const [dpop, admin] = [find(summaries, 'admin-dpop').cpuMicros, find(summaries, 'admin').cpuMicros];
-  const cost = dpop === undefined || admin === undefined ? 'n/a' : (dpop - admin).toFixed(0);
-  return `DPoP proof check (ES256 signature, claims, replay store): **${cost} µs** of server CPU per request, the DPoP-bound \`adminMessage\` minus the Bearer one.`;
+  return `DPoP proof check (ES256 signature, claims, replay store): **${cpuOverAdmin(summaries, 'admin-dpop')} µs** of server CPU per request, the DPoP-bound \`adminMessage\` minus the Bearer one.`;
+}
+
+/** What metrics, and metrics with traces at a 1 % sample, cost per request (each its own process, configured as in production). */
+export function observabilityCostLine(summaries: readonly Summary[]): string {
+  const [metrics, traced] = [cpuOverAdmin(summaries, 'admin-metrics'), cpuOverAdmin(summaries, 'admin-traced')];
+  return `Observability: metrics cost **${metrics} µs** of server CPU per request, metrics with traces sampled at 1 % **${traced} µs**, over the plain \`adminMessage\`.`;
 }
 
 /** The issue's targets, each a comparison within this one run. */
@@ -93,5 +103,7 @@ export function targetLines(summaries: readonly Summary[]): string[] {
     line('REST mirror ÷ REST peer', rest.median / restPeer.median, '≥ 2.00', rest.median >= 2 * restPeer.median),
     line('adminMessage ÷ anonymous publicMessage', anonymousShare, 'within 0.90–1.10', Math.abs(anonymousShare - 1) <= 0.1),
     line('adminMessage p99 at the fixed rate ÷ the lowest peer p99', admin.fixedRateP99 / lowestPeerP99, '≤ 1.00', admin.fixedRateP99 <= lowestPeerP99),
+    line('adminMessage with metrics ÷ without', by('admin-metrics').median / admin.median, '≥ 0.95', by('admin-metrics').median >= 0.95 * admin.median),
+    line('adminMessage with metrics and 1 % traces ÷ without', by('admin-traced').median / admin.median, '≥ 0.90', by('admin-traced').median >= 0.9 * admin.median),
   ];
 }

@@ -17,7 +17,7 @@ import { load } from './load.js';
 import { runMemoryCheck } from './memory.js';
 import { runSubscriptionAttacks } from './subscription-attacks.js';
 import { ROOT } from './processes.js';
-import { proofCheckLine, ratioTable, summarize, table, targetLines, type Round } from './report.js';
+import { observabilityCostLine, proofCheckLine, ratioTable, summarize, table, targetLines, type Round } from './report.js';
 import { cpuSeconds, describeSystem } from './system.js';
 
 const { values: args } = parseArgs({
@@ -93,6 +93,8 @@ function report(summaries: ReturnType<typeof summarize>[], fixedRate: number): v
     table(summaries, fixedRate),
     '',
     proofCheckLine(summaries),
+    '',
+    observabilityCostLine(summaries),
     '',
     'Targets:',
     '',

@@ -7,6 +7,7 @@ import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
 import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
 import type { KeySetTimings } from './auth/key-set.js';
 import { BODY_LIMIT } from './http/json-body.js';
+import { SAMPLERS, type TracingSettings } from './observability/tracing-settings.js';
 
 /** Where access tokens come from and whom they must be meant for. */
 export interface IssuerConfig {
@@ -66,6 +67,10 @@ export interface Config {
   dpop: DpopSettings & { nonce: boolean };
   /** Where DPoP proofs are remembered across replicas; unset keeps them in this process's memory. */
   redisUrl: URL | undefined;
+  /** The Prometheus listener (`METRICS_PORT`, `METRICS_HOST`; no host: the API's own address); undefined opens none. */
+  metrics: { port: number; host: string | undefined } | undefined;
+  /** Traces, from the standard `OTEL_*` variables; undefined while no OTLP endpoint is set. */
+  tracing: TracingSettings | undefined;
 }
 
 export type PermissionsClaim = 'permissions' | 'scope';
@@ -155,7 +160,63 @@ export function loadConfig(env: Env): Config {
       publicUrls: origins(env, 'PUBLIC_URL'),
     },
     redisUrl: redisUrl(env),
+    metrics: nonEmpty(env, 'METRICS_PORT') === undefined ? undefined : { port: integer(env, 'METRICS_PORT', 0, 0, 65535), host: nonEmpty(env, 'METRICS_HOST') },
+    tracing: tracing(env),
   };
+}
+
+/**
+ * OpenTelemetry's standard variables, read here like every other setting and handed to the SDK
+ * as arguments, so that what the SDK does is what this validated. Tracing is off without an
+ * endpoint, or with `OTEL_SDK_DISABLED=true`.
+ */
+function tracing(env: Env): TracingSettings | undefined {
+  const signalUrl = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const baseUrl = nonEmpty(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (boolean(env, 'OTEL_SDK_DISABLED', false) || (signalUrl === undefined && baseUrl === undefined)) return undefined;
+  // As the OTLP exporter specification says: the signal's URL as given, else `v1/traces` under the base URL.
+  const url = signalUrl === undefined
+    ? httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', baseUrl!.endsWith('/') ? `${baseUrl}v1/traces` : `${baseUrl}/v1/traces`)
+    : httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', signalUrl);
+  return {
+    url,
+    headers: { ...keyValues(env, 'OTEL_EXPORTER_OTLP_HEADERS'), ...keyValues(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
+    serviceName: nonEmpty(env, 'OTEL_SERVICE_NAME') ?? 'graphql-auth-directives-api',
+    resourceAttributes: keyValues(env, 'OTEL_RESOURCE_ATTRIBUTES'),
+    sampler: oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on'),
+    samplerRatio: ratio(env, 'OTEL_TRACES_SAMPLER_ARG', 1),
+  };
+}
+
+function httpUrl(name: string, value: string): URL {
+  const url = parseUrl(name, value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `must be an http:// or https:// URL, got "${value}"`);
+  return url;
+}
+
+/** OpenTelemetry's `key1=value1,key2=value2` lists, each part percent-decoded (W3C Baggage's format). */
+function keyValues(env: Env, name: string): Record<string, string> {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return {};
+  const entries = value.split(',').map((pair) => {
+    const equals = pair.indexOf('=');
+    const key = pair.slice(0, equals).trim();
+    if (equals === -1 || !key) throw new ConfigError(name, 'must be a list of key=value pairs separated by commas');
+    try {
+      return [decodeURIComponent(key), decodeURIComponent(pair.slice(equals + 1).trim())];
+    } catch {
+      throw new ConfigError(name, 'has a badly percent-encoded key or value');
+    }
+  });
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function ratio(env: Env, name: string, fallback: number): number {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n > 1) throw new ConfigError(name, `must be a number from 0 to 1, got "${value}"`);
+  return n;
 }
 
 function keySetTimings(env: Env): KeySetTimings {

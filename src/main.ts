@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfigOrExit, type IssuerConfig, type ResolvedConfig } from './config.js';
@@ -6,6 +6,7 @@ import type { TokenMinter } from './dev/dev-issuer.js';
 import { AccessRuleError } from './directives/lint-access-rules.js';
 import { buildApp } from './http/app.js';
 import { createLimitedServer } from './http/connection-limits.js';
+import { traceLogFields } from './observability/observability.js';
 
 /** In-flight requests get this long to finish after SIGTERM before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -26,7 +27,8 @@ function box(lines: readonly string[]): string {
 /** The one place that starts the server: listens on a port and handles signals. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = pino({ level: config.logLevel });
+  // With tracing on, every line written while a span is current names its trace and span.
+  const logger = pino({ level: config.logLevel, ...(config.tracing ? { mixin: traceLogFields } : {}) });
   logger.info({ mode: config.mode, envFile: config.envFile ?? 'none' }, 'configuration loaded');
 
   let issuer: IssuerConfig;
@@ -60,6 +62,14 @@ async function main(): Promise<void> {
     const { address, port } = server.address() as AddressInfo;
     logger.info({ address, port, graphql: `http://localhost:${port}/graphql`, issuer: resolved.issuer.issuer }, 'listening');
   });
+  // Its own port, so that the API's port never serves metrics and a firewall can keep them inside.
+  const metricsServer = app.metricsHandler && createServer(app.metricsHandler);
+  if (metricsServer && config.metrics) {
+    metricsServer.listen(config.metrics.port, config.metrics.host ?? host, () => {
+      const { address, port } = metricsServer.address() as AddressInfo;
+      logger.info({ address, port }, 'metrics listening');
+    });
+  }
 
   let stopping = false;
   // While draining, each keep-alive connection is closed after its current response, rather than
@@ -78,6 +88,7 @@ async function main(): Promise<void> {
     // WebSockets are told to reconnect elsewhere (1001) at once, rather than after the drain.
     const socketsClosed = subscriptions.close();
     setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS).unref();
+    metricsServer?.close();
     server.close(async () => {
       await socketsClosed;
       // The development issuer needs no stop: it lives and dies with this process.

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { authFailureError, type AuthFailure, type ChallengeOptions } from '../errors.js';
+import { NO_TELEMETRY, type CredentialsRejection, type Telemetry } from '../observability/hooks.js';
 import { parseBearer } from './bearer.js';
 import { credentialsProblemOf } from './credentials-placement.js';
 import { createSenderConstraint, SenderConstraintError, type SenderConstraint } from './dpop/sender-constraint.js';
@@ -33,32 +34,47 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
  * credentials placed where this API does not read them, reject the whole request (a GraphQLError
  * with its HTTP status), so no resolver runs. Each rejection is logged at `info` with its reason,
  * never with the token or the proof, so that a misconfigured issuer or audience, a DPoP client
- * that gets its proofs wrong and a replayed proof all show in the log.
+ * that gets its proofs wrong and a replayed proof all show in the log, and counted by reason (the
+ * sender constraint counts its own).
  */
-export function createContextBuilder(verifier: Verifier, senderConstraint: SenderConstraint = createSenderConstraint()): ContextBuilder {
+export function createContextBuilder(
+  verifier: Verifier,
+  senderConstraint: SenderConstraint = createSenderConstraint(),
+  telemetry: Telemetry = NO_TELEMETRY,
+): ContextBuilder {
+  const refuse = (log: Logger, failure: AuthFailure, reason: string, challenge?: ChallengeOptions): never => {
+    log.info({ failure, reason }, 'credentials rejected');
+    throw authFailureError(failure, challenge);
+  };
+  const reject = (log: Logger, failure: AuthFailure, counted: CredentialsRejection, reason: string, challenge?: ChallengeOptions): never => {
+    telemetry.credentialsRejected(counted);
+    return refuse(log, failure, reason, challenge);
+  };
   return async (request) => {
     const { log } = request;
     const problem = credentialsProblemOf(request);
-    if (problem) return reject(log, 'bad_request', problem);
+    if (problem) return reject(log, 'bad_request', 'misplaced', problem);
     const bearer = parseBearer(request.headers.authorization);
     switch (bearer.kind) {
       case 'absent':
         return { principal: null, log };
       case 'malformed':
-        return reject(log, 'invalid_request', 'malformed bearer credentials', senderConstraint.challenge('bearer'));
+        return reject(log, 'invalid_request', 'malformed', 'malformed bearer credentials', senderConstraint.challenge('bearer'));
       case 'token': {
         let principal: Principal;
         try {
           principal = await verifier.verify(bearer.token);
         } catch (error) {
-          return reject(log, failureOf(error), (error as Error).message, senderConstraint.challenge(bearer.scheme));
+          const [failure, counted] = failureOf(error);
+          return reject(log, failure, counted, (error as Error).message, senderConstraint.challenge(bearer.scheme));
         }
         // After the cache, so that no cached principal skips its proof or its binding.
         try {
           await senderConstraint.check(request, bearer, principal);
         } catch (error) {
           if (!(error instanceof SenderConstraintError)) throw error;
-          return reject(log, error.failure, error.message, error.challenge);
+          // Counted by the sender constraint itself, which knows the proof's outcome.
+          return refuse(log, error.failure, error.message, error.challenge);
         }
         return { principal, log };
       }
@@ -66,13 +82,8 @@ export function createContextBuilder(verifier: Verifier, senderConstraint: Sende
   };
 }
 
-function reject(log: Logger, failure: AuthFailure, reason: string, challenge?: ChallengeOptions): never {
-  log.info({ failure, reason }, 'credentials rejected');
-  throw authFailureError(failure, challenge);
-}
-
-function failureOf(error: unknown): AuthFailure {
-  if (error instanceof InvalidTokenError) return 'invalid_token';
-  if (error instanceof KeySetUnavailableError) return 'unavailable';
+function failureOf(error: unknown): [AuthFailure, CredentialsRejection] {
+  if (error instanceof InvalidTokenError) return ['invalid_token', error.reason];
+  if (error instanceof KeySetUnavailableError) return ['unavailable', 'key_set_unavailable'];
   throw error;
 }

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 
 /** How the key set is fetched, all in milliseconds; the defaults live in `config.ts`. */
 export interface KeySetTimings {
@@ -30,6 +31,8 @@ export interface KeySetOptions extends KeySetTimings {
   url: URL;
   /** The clock, in milliseconds since the epoch; tests pass their own. */
   now?: () => number;
+  /** Told of each fetch's outcome; fetches run in spans of their own. */
+  telemetry?: Telemetry;
 }
 
 /** The key set could not be fetched or was not a key set; no token can be verified against it. */
@@ -39,6 +42,13 @@ export class KeySetUnavailableError extends Error {
 }
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+
+interface FetchedKeys {
+  text: string;
+  keys: LocalKeySet;
+  /** How many keys the document lists. */
+  size: number;
+}
 
 /**
  * The issuer's keys, fetched once and shared by every request.
@@ -58,6 +68,7 @@ export class RemoteKeySet implements KeySetChanges {
   readonly #retryAfterFailureMs: number;
   readonly #listeners = new Set<() => void>();
   readonly #now: () => number;
+  readonly #telemetry: Telemetry;
 
   #keys: LocalKeySet | undefined;
   #document = '';
@@ -75,6 +86,7 @@ export class RemoteKeySet implements KeySetChanges {
     this.#staleMaxMs = options.staleMaxMs;
     this.#retryAfterFailureMs = options.retryAfterFailureMs;
     this.#now = options.now ?? (() => Date.now());
+    this.#telemetry = options.telemetry ?? NO_TELEMETRY;
   }
 
   onChange(listener: () => void): () => void {
@@ -126,10 +138,15 @@ export class RemoteKeySet implements KeySetChanges {
     }
     this.#attemptedAt = this.#now();
     this.#fetches += 1;
-    this.#pending = this.#fetch()
+    this.#pending = this.#telemetry
+      .span('auth.jwks_fetch', () => this.#fetch())
       .then(
-        (document) => this.#use(document),
+        (document) => {
+          this.#telemetry.keySetFetch('success', document.size);
+          this.#use(document);
+        },
         (cause: unknown) => {
+          this.#telemetry.keySetFetch('failure');
           this.#lastAttemptFailed = true;
           throw new KeySetUnavailableError(`cannot fetch ${this.#url.href}`, { cause });
         },
@@ -158,7 +175,7 @@ export class RemoteKeySet implements KeySetChanges {
     await this.refresh();
   }
 
-  async #fetch(): Promise<{ text: string; keys: LocalKeySet }> {
+  async #fetch(): Promise<FetchedKeys> {
     // `redirect: 'manual'`: a key set is only trusted from the configured URL itself.
     const response = await fetch(this.#url, {
       redirect: 'manual',
@@ -167,11 +184,12 @@ export class RemoteKeySet implements KeySetChanges {
     });
     if (response.status !== 200) throw new Error(`key set answered HTTP ${response.status}`);
     const text = await response.text();
+    const document = JSON.parse(text) as JSONWebKeySet;
     // createLocalJWKSet throws JWKSInvalid unless this is an object with a `keys` array.
-    return { text, keys: createLocalJWKSet(JSON.parse(text) as JSONWebKeySet) };
+    return { text, keys: createLocalJWKSet(document), size: document.keys.length };
   }
 
-  #use({ text, keys }: { text: string; keys: LocalKeySet }): void {
+  #use({ text, keys }: FetchedKeys): void {
     const changed = text !== this.#document;
     this.#keys = keys;
     this.#document = text;

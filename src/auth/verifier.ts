@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { IssuerConfig, PermissionsClaim } from '../config.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { KeySetUnavailableError, RemoteKeySet, type KeySetTimings } from './key-set.js';
 import { principalFrom, type Principal } from './principal.js';
 import { isCanonicalCompactJws } from './token-spelling.js';
@@ -13,6 +14,12 @@ import { isCanonicalCompactJws } from './token-spelling.js';
 export class InvalidTokenError extends Error {
   readonly code = 'ERR_INVALID_TOKEN';
   override readonly name = 'InvalidTokenError';
+
+  /** The error code the message starts with (jose's, or `NOT_CANONICAL`): a metric label from a fixed list. */
+  get reason(): `ERR_${string}` {
+    const [first = ''] = this.message.split(' ', 1);
+    return /^ERR_[A-Z_]+$/.test(first) ? (first as `ERR_${string}`) : 'ERR_JWT_INVALID';
+  }
 }
 
 export interface VerifierOptions extends IssuerConfig {
@@ -24,6 +31,8 @@ export interface VerifierOptions extends IssuerConfig {
   permissionsClaim: PermissionsClaim;
   /** The clock, in milliseconds since the epoch, for the cache, the key set and the claims; tests pass their own. */
   now?: () => number;
+  /** Told of each cache lookup and key-set fetch; verifications and fetches run in spans of their own. */
+  telemetry?: Telemetry;
 }
 
 export interface Verifier {
@@ -51,11 +60,12 @@ interface CachedPrincipal {
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? (() => Date.now());
+  const telemetry = options.telemetry ?? NO_TELEMETRY;
   const cache = options.cacheSize > 0 ? new LRUCache<string, CachedPrincipal>({ max: options.cacheSize }) : undefined;
   // Counts key changes: a verification that overlapped one may have used the old keys, so it is
   // done again against the new ones rather than cached (the first fetch of all is such a change).
   let keysVersion = 0;
-  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, now });
+  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, now, telemetry });
   keySet.onChange(() => {
     keysVersion += 1;
     cache?.clear();
@@ -70,7 +80,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   async function verifyWithKeys(token: string): Promise<Principal> {
     try {
-      const { payload } = await jwtVerify(token, keySet.getKey, { ...verifyOptions, currentDate: new Date(now()) });
+      const { payload } = await telemetry.span('auth.verify_token', () => jwtVerify(token, keySet.getKey, { ...verifyOptions, currentDate: new Date(now()) }));
       return principalFrom(payload, options.permissionsClaim);
     } catch (error) {
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`, { cause: error });
@@ -94,7 +104,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const key = hash('sha256', token, 'base64');
     const nowMs = now();
     const hit = cache.get(key);
-    if (hit && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
+    const fresh = hit !== undefined && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000;
+    telemetry.tokenCacheLookup(fresh);
+    if (fresh) return hit.principal;
     const version = keysVersion;
     const principal = await verifyCanonical(token);
     if (version !== keysVersion) return verifyCached(token, cache);

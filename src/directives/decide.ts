@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import { AccessDeniedError, ErrorCode } from '../errors.js';
+import type { AuthzDecision } from '../observability/hooks.js';
 import type { AccessRule } from './access-rule.js';
 
 /**
@@ -21,6 +22,12 @@ export function decideStatically(rule: AccessRule, principal: Principal | null):
   if (!principal) return new AccessDeniedError(ErrorCode.UNAUTHENTICATED, rule.field, required, required);
   const missing = [...new Set(missingFrom(rule, principal).flat())];
   return new AccessDeniedError(ErrorCode.FORBIDDEN, rule.field, required, missing);
+}
+
+/** How a guard's answer is counted: no denial grants, else the denial's code says which. */
+export function decisionOf(denial: { code: ErrorCode } | undefined): AuthzDecision {
+  if (!denial) return 'granted';
+  return denial.code === ErrorCode.UNAUTHENTICATED ? 'unauthenticated' : 'forbidden';
 }
 
 /** For each alternative of the rule, the permissions the principal lacks; an empty entry grants access. */

@@ -11,9 +11,10 @@ import {
 } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import type { AccessDeniedError } from '../errors.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import type { Policy } from '../policies.js';
 import { accessRuleOf, type AccessRule } from './access-rule.js';
-import { decideStatically, grants } from './decide.js';
+import { decideStatically, decisionOf, grants } from './decide.js';
 import { runPolicies } from './policy-check.js';
 
 type Decision = AccessDeniedError | undefined;
@@ -24,15 +25,20 @@ type Guard = (parent: unknown, args: Record<string, unknown>, context: RequestCo
 /**
  * The one guard of a field, built once from its effective rule when the schema is built: the
  * token's part is decided synchronously, policies afterwards and only when the token allows.
- * Undefined for a field nothing guards.
+ * Undefined for a field nothing guards. Each decision is counted where it is made, here.
  */
-function guardOf(rule: AccessRule, registry: Readonly<Record<string, Policy>>): Guard | undefined {
+function guardOf(rule: AccessRule, registry: Readonly<Record<string, Policy>>, telemetry: Telemetry): Guard | undefined {
   if (rule.access === 'public' && rule.policies.length === 0) return undefined;
   const named = rule.policies.map((name) => [name, registry[name]!] as const);
+  const count = telemetry.authzDecisions(rule.field);
+  const counted = (denial: Decision) => {
+    count(decisionOf(denial));
+    return denial;
+  };
   return (parent, args, context) => {
     const denial = decideStatically(rule, context.principal);
-    if (denial || named.length === 0) return denial;
-    return runPolicies(rule.field, named, { principal: context.principal, parent, args, context });
+    if (denial || named.length === 0) return counted(denial);
+    return runPolicies(rule.field, named, { principal: context.principal, parent, args, context }, telemetry).then(counted);
   };
 }
 
@@ -45,11 +51,11 @@ function guardOf(rule: AccessRule, registry: Readonly<Record<string, Policy>>): 
  * A list of an interface or union also leaves out each object whose own type's rule denies the
  * caller: otherwise its `__typename` alone would tell the caller that such objects exist, and how many.
  */
-export function guardSchema(schema: GraphQLSchema, registry: Readonly<Record<string, Policy>>): GraphQLSchema {
+export function guardSchema(schema: GraphQLSchema, registry: Readonly<Record<string, Policy>>, telemetry: Telemetry = NO_TELEMETRY): GraphQLSchema {
   const subscriptionType = schema.getSubscriptionType()?.name;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const guard = guardOf(accessRuleOf(schema, typeName, fieldName), registry);
+      const guard = guardOf(accessRuleOf(schema, typeName, fieldName), registry, telemetry);
       const hide = hiddenItems(schema, fieldConfig.type);
       if (!guard && !hide) return fieldConfig;
       const resolve = fieldConfig.resolve ?? defaultFieldResolver;

@@ -1,4 +1,5 @@
 import { AccessDeniedError, ErrorCode } from '../errors.js';
+import { NO_TELEMETRY, type PolicyResult, type Telemetry } from '../observability/hooks.js';
 import { POLICY_TIMEOUT_MS, type Policy, type PolicyInput } from '../policies.js';
 
 const TIMED_OUT = Symbol('timed out');
@@ -6,15 +7,19 @@ const TIMED_OUT = Symbol('timed out');
 /**
  * Runs a field's policies one after another and denies at the first that does not allow. A policy
  * that throws, answers anything but `true`, or runs past `POLICY_TIMEOUT_MS` denies (fail closed),
- * and the failure is logged: a broken policy must cost the field, never the request.
+ * and the failure is logged: a broken policy must cost the field, never the request. Each
+ * evaluation is counted by its result, and traced.
  */
 export async function runPolicies(
   field: string,
   named: ReadonlyArray<readonly [string, Policy]>,
   input: PolicyInput,
+  telemetry: Telemetry = NO_TELEMETRY,
 ): Promise<AccessDeniedError | undefined> {
   for (const [name, policy] of named) {
-    if ((await decide(name, policy, input)) !== true) {
+    const result = await telemetry.span('authz.policy', () => decide(name, policy, input), name);
+    telemetry.policyEvaluation(name, result);
+    if (result !== 'allow') {
       const code = input.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
       return new AccessDeniedError(code, field, [`policy:${name}`], [`policy:${name}`]);
     }
@@ -22,15 +27,17 @@ export async function runPolicies(
   return undefined;
 }
 
-async function decide(name: string, policy: Policy, input: PolicyInput): Promise<unknown> {
+async function decide(name: string, policy: Policy, input: PolicyInput): Promise<PolicyResult> {
   try {
     const answer: unknown = policy(input);
     // A synchronous answer cannot run late, so only a thenable races the timeout (and sets a
     // timer): any thenable, as query builders such as Knex's are thenables but not promises.
-    return isThenable(answer) ? await withinTimeout(name, answer, input) : answer;
+    const settled = isThenable(answer) ? await withinTimeout(name, answer, input) : answer;
+    if (settled === TIMED_OUT) return 'timeout';
+    return settled === true ? 'allow' : 'deny';
   } catch (error) {
     input.context.log.error({ err: error, policy: name }, 'policy failed; denied');
-    return false;
+    return 'error';
   }
 }
 

@@ -1,12 +1,16 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
+import { decisionOf } from '../directives/decide.js';
 import { analyzeOperation } from '../directives/operation-analysis.js';
 import { badUserInputError, ErrorCode, internalServerError, operationDeniedError } from '../errors.js';
+import type { Telemetry } from '../observability/hooks.js';
 
 export interface RejectOptions {
   /** Outside production the error lists the denied coordinates, as `Type.field`. */
   listDenied: boolean;
+  /** Counts each refused field as the guards count theirs. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -19,7 +23,7 @@ export function rejection(
   document: DocumentNode,
   context: Pick<RequestContext, 'principal' | 'log'>,
   request: { operationName?: string | null | undefined; variables?: Readonly<Record<string, unknown>> | undefined },
-  { listDenied }: RejectOptions,
+  { listDenied, telemetry }: RejectOptions,
 ): GraphQLError | undefined {
   let denials;
   try {
@@ -36,6 +40,7 @@ export function rejection(
     return internalServerError();
   }
   if (denials.length === 0) return undefined;
+  if (telemetry) for (const denial of denials) telemetry.authzDecisions(denial.field)(decisionOf(denial));
   const code = context.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
   const denied = [...new Set(denials.map((denial) => denial.field))];
   context.log.warn({ audit: 'operation-rejected', subject: context.principal?.subject ?? null, code, denied }, 'operation rejected');

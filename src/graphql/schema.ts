@@ -3,6 +3,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { Source, type GraphQLSchema } from 'graphql';
 import { guardSchema } from '../directives/guard-schema.js';
 import { lintAccessRules, type LintOptions } from '../directives/lint-access-rules.js';
+import type { Telemetry } from '../observability/hooks.js';
 import { policies as registeredPolicies, type Policy } from '../policies.js';
 import { resolvers } from './resolvers.js';
 
@@ -19,6 +20,8 @@ export interface BuildOptions extends Omit<LintOptions, 'policies'> {
   policies?: Readonly<Record<string, Policy>>;
   /** Told about what is suspicious but not wrong, such as a registered policy no field uses. */
   onWarning?: (message: string) => void;
+  /** Where the guards count their decisions. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -26,8 +29,8 @@ export interface BuildOptions extends Omit<LintOptions, 'policies'> {
  * Throws `AccessRuleError` when the access rules are wrong, so a bad rule never serves a request.
  */
 export function buildSchema(typeDefs: string | Source = readSchemaSource(), options: BuildOptions = {}): GraphQLSchema {
-  const { policies = registeredPolicies, onWarning = () => {}, ...lint } = options;
+  const { policies = registeredPolicies, onWarning = () => {}, telemetry, ...lint } = options;
   const schema = makeExecutableSchema({ typeDefs, resolvers });
   for (const warning of lintAccessRules(schema, { ...lint, policies: Object.keys(policies) })) onWarning(warning);
-  return guardSchema(schema, policies);
+  return guardSchema(schema, policies, telemetry);
 }

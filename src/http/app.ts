@@ -19,6 +19,7 @@ import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.
 import { operationRules } from '../graphql/operation-rules.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
+import { createObservability } from '../observability/observability.js';
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
@@ -44,7 +45,9 @@ export interface App {
   /** The request listener to mount on an HTTP server. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   verifier: Verifier;
-  /** Stops Apollo Server; the caller closes the HTTP server first. */
+  /** `GET /metrics` for the metrics listener `main` opens on `METRICS_PORT`; undefined when metrics are off. */
+  metricsHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** Stops Apollo Server and exports the last spans; the caller closes the HTTP server first. */
   close(): Promise<void>;
   /** Serves GraphQL subscriptions over WebSockets on `server`'s `/graphql`; close them before the server. */
   attachSubscriptions(server: Server): Subscriptions;
@@ -56,26 +59,27 @@ export { BODY_LIMIT } from './json-body.js';
 const GRAPHQL_PATH = '/graphql';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({
-  config,
-  logger,
-  mintToken,
+export async function buildApp({ config, logger, mintToken, schema: givenSchema }: AppOptions): Promise<App> {
+  const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
+  const { telemetry } = observability;
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
-  schema = buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message) }),
-}: AppOptions): Promise<App> {
+  const schema = givenSchema ?? buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message), telemetry });
   const verifier = createVerifier({
     ...(await discoverIssuer(config.issuer, { timeoutMs: config.keySet.timeoutMs, log: logger })),
     cacheSize: config.tokenCacheSize,
     keySet: config.keySet,
     permissionsClaim: config.permissionsClaim,
+    telemetry,
   });
   // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
   verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
   const replayStore = createReplayStore(config, logger);
-  const buildContext = createContextBuilder(verifier, createSenderConstraint(config.dpop, {
+  const senderConstraint = createSenderConstraint(config.dpop, {
     replayStore,
+    telemetry,
     ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
-  }));
+  });
+  const buildContext = createContextBuilder(verifier, senderConstraint, telemetry);
   const graphqlContext = withContextFailureLog(buildContext);
   // One definition of the operation rules and error answers, for HTTP here and for WebSockets.
   const rules = operationRules({ introspection: config.introspection, production: config.production });
@@ -93,10 +97,11 @@ export async function buildApp({
     plugins: [
       ...disableUnusedDefaultPlugins(),
       ...rules.plugins,
+      ...observability.apolloPlugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
-      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production })] : []),
+      ...(config.unauthorizedMode === 'reject' ? [rejectUnauthorizedPlugin(schema, { listDenied: !config.production, telemetry })] : []),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -147,15 +152,23 @@ export async function buildApp({
     if (!hasValidHost(req.headers)) return { status: 400, reason: 'Bad Request' };
     return routeKeyOf(req.url ?? '') === GRAPHQL_PATH ? undefined : { status: 404, reason: 'Not Found' };
   };
+  // The route table, as metric labels and span names: a path that is no route here is `unmatched`.
+  const routes = new Set([...hotRoutes.keys(), '/healthz', '/readyz', ...(mintToken ? ['/dev/token'] : []), ...(config.introspection ? ['/schema.graphql'] : [])]);
+  const routeOf = (url: string) => {
+    const key = routeKeyOf(url);
+    return routes.has(key) ? key : 'unmatched';
+  };
   return {
-    handler,
+    handler: observability.instrument(handler, routeOf),
     verifier,
+    metricsHandler: observability.metricsHandler,
     close: async () => {
       await apollo.stop();
       await replayStore.close();
+      await observability.close();
     },
     attachSubscriptions: (server) =>
-      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, rules, keySets: verifier.keySet, edgeRefusal })),
+      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, rules, telemetry, keySets: verifier.keySet, edgeRefusal })),
   };
 }
 

@@ -12,6 +12,7 @@ import type { ResolvedConfig } from '../config.js';
 import { ErrorCode } from '../errors.js';
 import type { OperationRules } from '../graphql/operation-rules.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { auditDenials } from './audit.js';
 import { authenticateConnection, CloseCode } from './connection-auth.js';
 
@@ -32,6 +33,8 @@ export interface SubscriptionOptions {
   keySets: KeySetChanges;
   /** The HTTP edge's own refusal of a request (its path, its `Host`), so an upgrade is matched as any request is. */
   edgeRefusal(request: IncomingMessage): { status: number; reason: string } | undefined;
+  /** Told of sockets opening and closing, and of event streams starting and ending. */
+  telemetry?: Telemetry;
 }
 
 export interface Subscriptions {
@@ -46,9 +49,9 @@ interface Connection {
   authorization?: unknown;
   context?: RequestContext;
   expiry?: NodeJS.Timeout;
-  /** The subscriptions graphql-ws runs for this socket, by id. */
-  running?: Readonly<Record<string, unknown>>;
-  /** When the socket last had no subscription running; the idle timeout counts from it. */
+  /** The ids of this socket's operations that are event streams, still running. */
+  streams: Set<string>;
+  /** When the socket last had no stream running; the idle timeout counts from it. */
   idleSince: number;
   idleCheck?: NodeJS.Timeout;
 }
@@ -61,7 +64,7 @@ interface Connection {
  */
 export function attachSubscriptions(
   server: Server,
-  { schema, buildContext, config, logger, rules, keySets, edgeRefusal }: SubscriptionOptions,
+  { schema, buildContext, config, logger, rules, keySets, edgeRefusal, telemetry = NO_TELEMETRY }: SubscriptionOptions,
 ): Subscriptions {
   // A message is at most as large as an HTTP body: `ws` closes the socket with 1009 past it, before
   // buffering more (its default is 100 MiB, which an anonymous `connection_init` could fill).
@@ -86,9 +89,11 @@ export function attachSubscriptions(
   sockets.on('connection', (ws: WebSocket) => {
     const id = randomUUID();
     const log = logger.child({ connectionId: id });
-    connections.set(ws, { id, log, idleSince: Date.now() });
+    connections.set(ws, { id, log, streams: new Set(), idleSince: Date.now() });
+    telemetry.wsConnection(1);
     log.info('subscription socket connected');
     ws.once('close', (code: number) => {
+      telemetry.wsConnection(-1, code);
       const connection = connections.get(ws);
       clearTimeout(connection?.expiry);
       clearTimeout(connection?.idleCheck);
@@ -99,7 +104,7 @@ export function attachSubscriptions(
   /** Closes a socket that has had no subscription running for the idle timeout; it holds a connection for nothing. */
   const watchIdle = (ws: WebSocket, connection: Connection) => {
     const now = Date.now();
-    if (Object.keys(connection.running ?? {}).length > 0) connection.idleSince = now;
+    if (connection.streams.size > 0) connection.idleSince = now;
     const idleFor = now - connection.idleSince;
     if (idleFor >= config.subscriptionIdleTimeoutMs) {
       connection.log.info({ idleTimeoutMs: config.subscriptionIdleTimeoutMs }, 'subscription socket idle; closed');
@@ -129,7 +134,7 @@ export function attachSubscriptions(
     {
       schema,
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
-      async onConnect({ connectionParams, subscriptions, extra: { socket } }) {
+      async onConnect({ connectionParams, extra: { socket } }) {
         const connection = connections.get(socket)!;
         connection.authorization = connectionParams?.['authorization'];
         const outcome = await authenticateConnection(buildContext, connection.authorization, connection.log);
@@ -140,7 +145,6 @@ export function attachSubscriptions(
         }
         const { context } = outcome;
         connection.context = context;
-        connection.running = subscriptions;
         connection.idleSince = Date.now();
         watchIdle(socket, connection);
         if (context.principal) {
@@ -161,14 +165,22 @@ export function attachSubscriptions(
         const { document } = prepared;
         const variables = payload.variables ?? undefined;
         if (config.unauthorizedMode === 'reject') {
-          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production });
+          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
           if (rejected) return [rejected];
         }
         return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
       },
-      onComplete({ extra: { socket } }) {
+      onOperation({ extra: { socket } }, id, _payload, _args, result) {
+        if (!(Symbol.asyncIterator in result)) return;
+        connections.get(socket)!.streams.add(id);
+        telemetry.subscription(1);
+      },
+      // graphql-ws completes every stream, an abruptly closed socket's too.
+      onComplete({ extra: { socket } }, id) {
         const connection = connections.get(socket);
-        if (connection) connection.idleSince = Date.now();
+        if (!connection) return;
+        if (connection.streams.delete(id)) telemetry.subscription(-1);
+        if (connection.streams.size === 0) connection.idleSince = Date.now();
       },
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;

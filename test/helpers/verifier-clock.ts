@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { createVerifier, type Verifier } from '../../src/auth/verifier.js';
 import type { KeySetTimings } from '../../src/auth/key-set.js';
+import type { Telemetry } from '../../src/observability/hooks.js';
 import { KeySetServer, sign, type SigningKey } from '../../support/key-set-server.js';
 
 export const AUDIENCE = 'https://hello-world.example.com';
@@ -19,7 +20,11 @@ export interface ClockedVerifier {
   close(): Promise<void>;
 }
 
-export async function startClockedVerifier({ cacheSize = 100, timings = TIMINGS } = {}): Promise<ClockedVerifier> {
+export async function startClockedVerifier({
+  cacheSize = 100,
+  timings = TIMINGS,
+  telemetry,
+}: { cacheSize?: number; timings?: KeySetTimings; telemetry?: Telemetry } = {}): Promise<ClockedVerifier> {
   const idp = await KeySetServer.start();
   const key = await idp.publish('key-1');
   const clock = { now: T0 };
@@ -31,6 +36,7 @@ export async function startClockedVerifier({ cacheSize = 100, timings = TIMINGS 
     keySet: timings,
     permissionsClaim: 'permissions',
     now: () => clock.now,
+    telemetry,
   });
   return {
     verifier,

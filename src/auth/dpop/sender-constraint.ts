@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuthFailure, AuthScheme, ChallengeOptions } from '../../errors.js';
+import { NO_TELEMETRY, type CredentialsRejection, type DpopProofResult, type Telemetry } from '../../observability/hooks.js';
 import type { AuthRequest } from '../context.js';
 import { rawHeaderValues } from '../credentials-placement.js';
 import type { Principal } from '../principal.js';
@@ -60,6 +61,8 @@ export interface SenderConstraintOptions {
   nonces?: NonceSource;
   /** Seconds since the epoch. */
   now?: () => number;
+  /** Told of each refusal and each proof's outcome; proof checks run in spans of their own. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -68,15 +71,18 @@ export interface SenderConstraintOptions {
  */
 export function createSenderConstraint(
   settings: DpopSettings = DPOP_DEFAULTS,
-  { replayStore = new MemoryReplayStore(), nonces, now = () => Date.now() / 1000 }: SenderConstraintOptions = {},
+  { replayStore = new MemoryReplayStore(), nonces, now = () => Date.now() / 1000, telemetry = NO_TELEMETRY }: SenderConstraintOptions = {},
 ): SenderConstraint {
   const challenge = (scheme: AuthScheme): ChallengeOptions => ({
     scheme,
     dpopAlgorithms: settings.algorithms,
     bearerAccepted: !settings.required,
   });
-  const fail = (failure: AuthFailure, scheme: AuthScheme, reason: string, nonce?: string) =>
-    new SenderConstraintError(failure, reason, { ...challenge(scheme), nonce });
+  const fail = (failure: AuthFailure, scheme: AuthScheme, reason: string, counted: CredentialsRejection, proof?: DpopProofResult, nonce?: string) => {
+    telemetry.credentialsRejected(counted);
+    if (proof) telemetry.dpopProof(proof);
+    return new SenderConstraintError(failure, reason, { ...challenge(scheme), nonce });
+  };
   // A proof stays acceptable from `maxAheadS` before its `iat` to `maxAgeS` after it.
   const replayWindowS = settings.maxAgeS + settings.maxAheadS;
   const origins = new Map(settings.publicUrls.map((origin) => [new URL(origin).host, origin]));
@@ -95,26 +101,33 @@ export function createSenderConstraint(
     challenge,
     async check(request, { scheme, token }, principal) {
       if (scheme === 'bearer') {
-        if (principal.confirmation !== undefined) throw fail('invalid_token', scheme, 'DPoP-bound token sent as Bearer');
-        if (settings.required) throw fail('invalid_token', scheme, 'Bearer token while DPoP is required');
+        if (principal.confirmation !== undefined) throw fail('invalid_token', scheme, 'DPoP-bound token sent as Bearer', 'dpop_binding');
+        if (settings.required) throw fail('invalid_token', scheme, 'Bearer token while DPoP is required', 'dpop_binding');
         return;
       }
-      if (principal.confirmation === undefined) throw fail('invalid_token', scheme, 'unbound token sent as DPoP');
-      const url = requestUrl(request);
-      if (url === null) throw fail('invalid_dpop_proof', scheme, 'Host is not among the public URLs');
-      const target = { method: request.method, url, accessToken: token, now: now() };
-      const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch((error: unknown) => {
-        // verifyProof rejects with InvalidProofError only, naming the check; an empty proof included.
-        throw fail('invalid_dpop_proof', scheme, error instanceof InvalidProofError ? error.message : 'proof rejected');
+      const { confirmation } = principal;
+      if (confirmation === undefined) throw fail('invalid_token', scheme, 'unbound token sent as DPoP', 'dpop_binding');
+      await telemetry.span('auth.dpop_proof', async () => {
+        const url = requestUrl(request);
+        if (url === null) throw fail('invalid_dpop_proof', scheme, 'Host is not among the public URLs', 'invalid_dpop_proof', 'invalid');
+        const target = { method: request.method, url, accessToken: token, now: now() };
+        const verified = await verifyProof(singleProofHeader(request.rawHeaders), target, settings).catch((error: unknown) => {
+          // verifyProof rejects with InvalidProofError only, naming the check; an empty proof included.
+          const reason = error instanceof InvalidProofError ? error.message : 'proof rejected';
+          throw fail('invalid_dpop_proof', scheme, reason, 'invalid_dpop_proof', 'invalid');
+        });
+        if (verified.thumbprint !== confirmation.jkt) throw fail('invalid_dpop_proof', scheme, "proof key is not the token's", 'invalid_dpop_proof', 'invalid');
+        if (nonces && !nonces.accepts(verified.nonce)) {
+          throw fail('use_dpop_nonce', scheme, 'nonce missing or stale', 'use_dpop_nonce', 'invalid', nonces.current());
+        }
+        const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
+        // Fail closed: a proof whose use cannot be recorded is not accepted.
+        const first = await replayStore.claim(key, replayWindowS).catch(() => {
+          throw fail('unavailable', scheme, 'replay store unavailable', 'replay_store_unavailable', 'store_unavailable');
+        });
+        if (!first) throw fail('invalid_dpop_proof', scheme, 'proof replayed', 'invalid_dpop_proof', 'replayed');
+        telemetry.dpopProof('valid');
       });
-      if (verified.thumbprint !== principal.confirmation.jkt) throw fail('invalid_dpop_proof', scheme, 'proof key is not the token\'s');
-      if (nonces && !nonces.accepts(verified.nonce)) throw fail('use_dpop_nonce', scheme, 'nonce missing or stale', nonces.current());
-      const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
-      // Fail closed: a proof whose use cannot be recorded is not accepted.
-      const first = await replayStore.claim(key, replayWindowS).catch(() => {
-        throw fail('unavailable', scheme, 'replay store unavailable');
-      });
-      if (!first) throw fail('invalid_dpop_proof', scheme, 'proof replayed');
     },
   };
 }

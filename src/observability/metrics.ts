@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuthzDecision, CredentialsRejection, DpopProofResult, Telemetry } from './hooks.js';
+
+/** The label values a caller's method can become; anything else is `_OTHER`, as OpenTelemetry's HTTP conventions spell it. */
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/**
+ * Close codes a WebSocket can end with that mean something here: RFC 6455's and graphql-ws's.
+ * A client may close with any code from 3000 to 4999, so the rest are counted as `other`.
+ */
+const CLOSE_CODES: ReadonlySet<number> = new Set([
+  1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015,
+  4400, 4401, 4403, 4406, 4408, 4409, 4429, 4499, 4500,
+]);
+
+const DECISIONS: readonly AuthzDecision[] = ['granted', 'unauthenticated', 'forbidden'];
+/** The refusal reasons of the project's own; jose's codes get their series when first seen. */
+const OWN_REJECTIONS: readonly CredentialsRejection[] = [
+  'malformed',
+  'misplaced',
+  'key_set_unavailable',
+  'dpop_binding',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+  'replay_store_unavailable',
+];
+const DPOP_RESULTS: readonly DpopProofResult[] = ['valid', 'replayed', 'invalid', 'store_unavailable'];
+
+/** OpenTelemetry's HTTP server buckets, with two below 5 ms: most answers here take well under one. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+export type MetricsHooks = Omit<Telemetry, 'span'>;
+
+export interface Metrics {
+  hooks: MetricsHooks;
+  /** Records one answered request; `route` comes from the route table or is `unmatched`. */
+  observeRequest(method: string | undefined, route: string, statusCode: number, seconds: number): void;
+  /** `GET /metrics` in Prometheus's text format; every other path is 404. */
+  handler(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * One registry per app, so that two apps in one process (tests) count apart. Series of the small
+ * fixed label sets start at zero, so that `increase()` sees their first event and an alert rule
+ * can tell "none" from "never reported".
+ */
+export function createMetrics({ now = () => Date.now() }: { now?: () => number } = {}): Metrics {
+  const registers = [new Registry()];
+  const [registry] = registers as [Registry];
+  collectDefaultMetrics({ register: registry });
+
+  const duration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, matched route and status code.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const decisions = new Counter({
+    name: 'authz_decisions_total',
+    help: 'Guarded field resolutions (and reject-mode refusals), by schema coordinate and decision.',
+    labelNames: ['coordinate', 'decision'],
+    registers,
+  });
+  const policies = new Counter({ name: 'authz_policy_evaluations_total', help: 'Policy evaluations by policy and result.', labelNames: ['policy', 'result'], registers });
+  const rejected = new Counter({ name: 'auth_credentials_rejected_total', help: 'Requests whose credentials were refused, by reason.', labelNames: ['reason'], registers });
+  const cache = new Counter({ name: 'auth_token_cache_lookups_total', help: 'Verified-token cache lookups, by result.', labelNames: ['result'], registers });
+  const fetches = new Counter({ name: 'auth_jwks_fetches_total', help: 'Key-set fetches, by result.', labelNames: ['result'], registers });
+  const keys = new Gauge({ name: 'auth_jwks_keys', help: 'Keys in the last key set fetched.', registers });
+  const startedAt = now();
+  let fetchedAt: number | undefined;
+  new Gauge({
+    name: 'auth_jwks_age_seconds',
+    help: 'Seconds since the key set was last fetched successfully (since start, while it never was).',
+    registers,
+    collect() {
+      this.set((now() - (fetchedAt ?? startedAt)) / 1000);
+    },
+  });
+  const proofs = new Counter({ name: 'auth_dpop_proofs_total', help: 'DPoP proofs checked, by result.', labelNames: ['result'], registers });
+  const sockets = new Gauge({ name: 'graphql_ws_connections', help: 'WebSocket connections open now.', registers });
+  const subscriptions = new Gauge({ name: 'graphql_subscriptions', help: 'Subscriptions running now.', registers });
+  const closes = new Counter({ name: 'graphql_ws_closes_total', help: 'WebSocket connections closed, by close code.', labelNames: ['code'], registers });
+
+  for (const reason of OWN_REJECTIONS) rejected.inc({ reason }, 0);
+  for (const result of DPOP_RESULTS) proofs.inc({ result }, 0);
+  for (const result of ['hit', 'miss']) cache.inc({ result }, 0);
+  for (const result of ['success', 'failure']) fetches.inc({ result }, 0);
+
+  const decisionCounters = new Map<string, (decision: AuthzDecision) => void>();
+  const requestSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
+
+  const hooks: MetricsHooks = {
+    authzDecisions(coordinate) {
+      let count = decisionCounters.get(coordinate);
+      if (!count) {
+        const bound = Object.fromEntries(DECISIONS.map((decision) => [decision, decisions.labels(coordinate, decision)]));
+        for (const decision of DECISIONS) decisions.inc({ coordinate, decision }, 0);
+        count = (decision) => bound[decision]!.inc();
+        decisionCounters.set(coordinate, count);
+      }
+      return count;
+    },
+    policyEvaluation: (policy, result) => policies.labels(policy, result).inc(),
+    credentialsRejected: (reason) => rejected.labels(reason).inc(),
+    tokenCacheLookup: (hit) => cache.labels(hit ? 'hit' : 'miss').inc(),
+    keySetFetch(result, count) {
+      fetches.labels(result).inc();
+      if (result !== 'success') return;
+      fetchedAt = now();
+      keys.set(count ?? 0);
+    },
+    dpopProof: (result) => proofs.labels(result).inc(),
+    wsConnection(delta, closeCode) {
+      sockets.inc(delta);
+      if (closeCode !== undefined) closes.labels(CLOSE_CODES.has(closeCode) ? String(closeCode) : 'other').inc();
+    },
+    subscription: (delta) => subscriptions.inc(delta),
+  };
+
+  return {
+    hooks,
+    observeRequest(method, route, statusCode, seconds) {
+      const known = method !== undefined && METHODS.has(method) ? method : '_OTHER';
+      const key = `${known} ${route} ${statusCode}`;
+      let series = requestSeries.get(key);
+      if (!series) {
+        series = duration.labels(known, route, String(statusCode));
+        requestSeries.set(key, series);
+      }
+      series.observe(seconds);
+    },
+    handler(req, res) {
+      if (req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end();
+      if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { SpanName } from './hooks.js';
+import type { TracingSettings } from './tracing-settings.js';
+
+export interface Tracing {
+  span<T>(name: SpanName, work: () => Promise<T>, policy?: string): Promise<T>;
+  /** Runs `handler` inside a server span that joins the caller's `traceparent`, if any. */
+  serve(req: IncomingMessage, res: ServerResponse, route: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
+  /** A `graphql.execute` span around each operation's execution. */
+  apolloPlugin: ApolloServerPlugin;
+  /** Exports what is left and stops. */
+  close(): Promise<void>;
+}
+
+const propagator = new W3CTraceContextPropagator();
+let contextManagerSet = false;
+
+/**
+ * A tracer provider of this app's own rather than the global one, so that two apps in one process
+ * (tests) export apart; only the context manager, which carries the current span across `await`,
+ * is process-wide. The spans are built here by hand at the few points that matter, rather than by
+ * the HTTP and GraphQL auto-instrumentations: those need a module loader hook, and the GraphQL one
+ * records the query text, which must never leave the process.
+ */
+export function createTracing(settings: TracingSettings): Tracing {
+  if (!contextManagerSet) contextManagerSet = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const provider = new BasicTracerProvider({
+    resource: defaultResource().merge(resourceFromAttributes({ ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName })),
+    sampler: samplerOf(settings),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.url.href, headers: { ...settings.headers } }))],
+  });
+  const tracer = provider.getTracer('graphql-auth-directives-api');
+
+  return {
+    span: (name, work, policy) =>
+      tracer.startActiveSpan(name, policy === undefined ? {} : { attributes: { 'authz.policy': policy } }, (span) => ended(span, work())),
+    serve(req, res, route, handler) {
+      const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+      const method = req.method ?? 'GET';
+      // No path, query or header goes on the span: the route is from the route table, never the URL.
+      const span = tracer.startSpan(
+        route === 'unmatched' ? method : `${method} ${route}`,
+        { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route } },
+        parent,
+      );
+      res.once('close', () => {
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+      context.with(trace.setSpan(parent, span), handler, undefined, req, res);
+    },
+    apolloPlugin: {
+      async requestDidStart() {
+        return {
+          async executionDidStart({ operation }) {
+            const span = tracer.startSpan('graphql.execute', { attributes: { 'graphql.operation.type': operation.operation } });
+            return {
+              async executionDidEnd(error) {
+                if (error) span.setStatus({ code: SpanStatusCode.ERROR });
+                span.end();
+              },
+            };
+          },
+        };
+      },
+    },
+    close: () => provider.shutdown(),
+  };
+}
+
+/** Ends `span` when `work` settles; a failure is marked by its error's name, never its message. */
+async function ended<T>(span: Span, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : 'unknown');
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+function samplerOf({ sampler, samplerRatio }: TracingSettings): Sampler {
+  const root = sampler.endsWith('always_on') ? new AlwaysOnSampler() : sampler.endsWith('always_off') ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(samplerRatio);
+  return sampler.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
+}
