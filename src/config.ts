@@ -8,21 +8,20 @@ import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.
 import type { KeySetTimings } from './auth/key-set.js';
 import { BODY_LIMIT } from './http/json-body.js';
 import { SAMPLERS, type TracingSettings } from './observability/tracing-settings.js';
+import {
+  DEFAULT_ALGORITHMS,
+  DEFAULT_PERMISSIONS_CLAIM,
+  issuerUrl,
+  locationsUnder,
+  parseIssuerList,
+  permissionsClaim,
+  TIMING_BOUNDS,
+  type EmbeddedIssuers,
+  type IssuerConfig,
+  type IssuerDefaults,
+} from './issuers-config.js';
 
-/** Where access tokens come from and whom they must be meant for. */
-export interface IssuerConfig {
-  /** Exact `iss` a token must carry, e.g. `https://tenant.eu.auth0.com/`. */
-  issuer: string;
-  /** The issuer's JSON Web Key Set. */
-  jwksUri: URL;
-  /** The API identifier a token's `aud` must contain. */
-  audience: string;
-  /**
-   * The provider's OIDC discovery document: when it answers at start-up, its `issuer` and
-   * `jwks_uri` replace the two above, which are derived from the tenant's address.
-   */
-  discoveryUrl?: URL;
-}
+export type { EmbeddedIssuers, IssuerConfig, IssuerSettings } from './issuers-config.js';
 
 export interface Config {
   /** `NODE_ENV`: `production` turns off the landing page, field suggestions and, by default, introspection. */
@@ -32,22 +31,18 @@ export interface Config {
   /** The one browser origin allowed by CORS. */
   clientOriginUrl: string;
   /**
-   * The token issuer, or `embedded` when no tenant is configured outside production:
-   * `main` then starts a development issuer on loopback and fills this in.
+   * The trusted issuers, from `AUTH_ISSUERS` or the single-issuer shorthand, or `embedded` when
+   * none is configured outside production: `main` then starts development issuers and fills this in.
    */
-  issuer: IssuerConfig | { embedded: true; audience: string };
+  issuers: IssuerConfig[] | EmbeddedIssuers;
   /** Whether schema introspection and `/schema.graphql` are served (tooling depends on them). */
   introspection: boolean;
   /** Limits on each connection, so slow or idle clients cannot hold the server's sockets. */
   http: HttpLimits;
-  /** How many verified tokens are remembered; 0 turns the cache off. */
+  /** How many verified tokens are remembered for each issuer; 0 turns the cache off. */
   tokenCacheSize: number;
-  /** Fetching of the issuer's key set, in milliseconds. */
-  keySet: KeySetTimings;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
-  /** Where a token's permissions are read from: the Auth0 RBAC array or the OAuth 2 `scope` string, never both. */
-  permissionsClaim: PermissionsClaim;
   /** True refuses to build a schema with a root field that has neither a rule nor an explicit `@public`. */
   denyByDefault: boolean;
   /** `filter` nulls each denied field; `reject` refuses an operation that selects one, before anything runs. */
@@ -73,8 +68,6 @@ export interface Config {
   tracing: TracingSettings | undefined;
 }
 
-export type PermissionsClaim = 'permissions' | 'scope';
-
 export type Mode = 'production' | 'development' | 'test';
 
 export interface HttpLimits {
@@ -88,10 +81,8 @@ export interface HttpLimits {
   maxConnections: number;
 }
 
-export const DEFAULT_PERMISSIONS_CLAIM: PermissionsClaim = 'permissions';
-
-/** The configuration once the embedded development issuer, if any, is running. */
-export type ResolvedConfig = Config & { issuer: IssuerConfig };
+/** The configuration once the embedded development issuers, if any, are running. */
+export type ResolvedConfig = Config & { issuers: IssuerConfig[] };
 
 /** A configuration error; `main` prints its message as the one line before exiting. */
 export class ConfigError extends Error {
@@ -109,7 +100,6 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_AUDIENCE = 'https://hello-world.example.com';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/i;
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Until the key set is refetched, a key withdrawn upstream keeps verifying; 5 minutes bounds that
@@ -124,12 +114,13 @@ export function loadConfig(env: Env): Config {
   const mode = oneOf<Mode>(env, 'NODE_ENV', ['production', 'development', 'test'], 'development');
   const production = mode === 'production';
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 300_000);
+  const dpopRequired = boolean(env, 'DPOP_REQUIRED', DPOP_DEFAULTS.required);
   return {
     mode,
     production,
     port: integer(env, 'PORT', 6060, 0, 65535),
     clientOriginUrl: origin(env, 'CLIENT_ORIGIN_URL', 'http://localhost:4040'),
-    issuer: issuer(env, production),
+    issuers: issuers(env, production, { algorithms: [...DEFAULT_ALGORITHMS], keySet: keySetTimings(env), dpopRequired }),
     // The SDL and introspection list every permission and where it applies: public only on purpose in production.
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     http: {
@@ -141,9 +132,7 @@ export function loadConfig(env: Env): Config {
       maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
     },
     tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 10_000, 0, 10_000_000),
-    keySet: keySetTimings(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    permissionsClaim: oneOf<PermissionsClaim>(env, 'PERMISSIONS_CLAIM', ['permissions', 'scope'], DEFAULT_PERMISSIONS_CLAIM),
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
     unauthorizedMode: oneOf(env, 'AUTHZ_UNAUTHORIZED_MODE', ['filter', 'reject'], 'filter'),
     subscriptionMaxConnections: integer(env, 'SUBSCRIPTION_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
@@ -155,7 +144,7 @@ export function loadConfig(env: Env): Config {
       algorithms: list(env, 'DPOP_ALGS', ASYMMETRIC_ALGORITHMS, DPOP_DEFAULTS.algorithms),
       maxAgeS: integer(env, 'DPOP_IAT_MAX_AGE_S', DPOP_DEFAULTS.maxAgeS, 1, 3_600),
       maxAheadS: integer(env, 'DPOP_IAT_MAX_AHEAD_S', DPOP_DEFAULTS.maxAheadS, 0, 300),
-      required: boolean(env, 'DPOP_REQUIRED', DPOP_DEFAULTS.required),
+      required: dpopRequired,
       nonce: boolean(env, 'DPOP_NONCE', false),
       publicUrls: origins(env, 'PUBLIC_URL'),
     },
@@ -220,16 +209,17 @@ function ratio(env: Env, name: string, fallback: number): number {
 }
 
 function keySetTimings(env: Env): KeySetTimings {
-  const maxAgeMs = integer(env, 'JWKS_MAX_AGE_MS', KEY_SET_MAX_AGE_MS, 1_000, 86_400_000);
-  const staleMaxMs = integer(env, 'JWKS_STALE_MAX_MS', KEY_SET_STALE_MAX_MS, 1_000, 604_800_000);
-  if (staleMaxMs < maxAgeMs) throw new ConfigError('JWKS_STALE_MAX_MS', `must be at least JWKS_MAX_AGE_MS (${maxAgeMs}), got "${staleMaxMs}"`);
-  return {
-    timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, 1, 5_000),
-    cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
-    maxAgeMs,
-    staleMaxMs,
-    retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, 0, 60_000),
+  const timings = {
+    timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, ...TIMING_BOUNDS.timeoutMs),
+    cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, ...TIMING_BOUNDS.cooldownMs),
+    maxAgeMs: integer(env, 'JWKS_MAX_AGE_MS', KEY_SET_MAX_AGE_MS, ...TIMING_BOUNDS.maxAgeMs),
+    staleMaxMs: integer(env, 'JWKS_STALE_MAX_MS', KEY_SET_STALE_MAX_MS, ...TIMING_BOUNDS.staleMaxMs),
+    retryAfterFailureMs: integer(env, 'JWKS_RETRY_AFTER_FAILURE_MS', 1_000, ...TIMING_BOUNDS.retryAfterFailureMs),
   };
+  if (timings.staleMaxMs < timings.maxAgeMs) {
+    throw new ConfigError('JWKS_STALE_MAX_MS', `must be at least JWKS_MAX_AGE_MS (${timings.maxAgeMs}), got "${timings.staleMaxMs}"`);
+  }
+  return timings;
 }
 
 function list(env: Env, name: string, allowed: readonly string[], fallback: readonly string[]): string[] {
@@ -251,49 +241,51 @@ function redisUrl(env: Env): URL | undefined {
   return url;
 }
 
-function issuer(env: Env, production: boolean): Config['issuer'] {
+/** The single-issuer shorthand, which `AUTH_ISSUERS` replaces. */
+const SHORTHAND = ['AUTH0_DOMAIN', 'AUTH0_ISSUER_BASE_URL', 'AUTH0_AUDIENCE', 'PERMISSIONS_CLAIM'] as const;
+
+function issuers(env: Env, production: boolean, defaults: IssuerDefaults): Config['issuers'] {
+  const list = notBlank(env, 'AUTH_ISSUERS');
+  const devIssuers = integer(env, 'DEV_ISSUERS', 1, 1, 2) as 1 | 2;
+  const configured = list === undefined ? shorthandIssuer(env, production, defaults) : issuerList(env, list, defaults);
+  if (!Array.isArray(configured)) return { ...configured, count: devIssuers };
+  if (nonEmpty(env, 'DEV_ISSUERS') !== undefined) {
+    throw new ConfigError('DEV_ISSUERS', 'applies to the embedded development issuers only; remove it while issuers are configured');
+  }
+  return configured;
+}
+
+function shorthandIssuer(env: Env, production: boolean, defaults: IssuerDefaults): IssuerConfig[] | Omit<EmbeddedIssuers, 'count'> {
   // Set but empty is a mistake (a template copied without its values), never "use development mode".
   const domain = notBlank(env, 'AUTH0_DOMAIN');
   const base = notBlank(env, 'AUTH0_ISSUER_BASE_URL');
   const audience = notBlank(env, 'AUTH0_AUDIENCE');
+  const claim = permissionsClaim(nonEmpty(env, 'PERMISSIONS_CLAIM') ?? DEFAULT_PERMISSIONS_CLAIM, (problem) => new ConfigError('PERMISSIONS_CLAIM', problem));
   if (!domain && !base) {
     if (production) {
-      throw new ConfigError('AUTH0_DOMAIN', 'and AUTH0_AUDIENCE must be set when NODE_ENV=production');
+      throw new ConfigError('AUTH0_DOMAIN', 'and AUTH0_AUDIENCE (or AUTH_ISSUERS) must be set when NODE_ENV=production');
     }
-    return { embedded: true, audience: audience ?? DEFAULT_AUDIENCE };
+    return { embedded: true, settings: { ...defaults, audience: audience ?? DEFAULT_AUDIENCE, permissionsClaim: claim } };
   }
   if (!audience) throw new ConfigError('AUTH0_AUDIENCE', 'must be set to the API identifier of your Auth0 API');
-  if (base) return { ...issuerFromUrl(base), audience };
+  const settings = { ...defaults, audience, permissionsClaim: claim };
+  if (base) {
+    const url = issuerUrl(base, (problem) => new ConfigError('AUTH0_ISSUER_BASE_URL', problem));
+    return [{ ...settings, ...locationsUnder(url), issuer: url }];
+  }
   if (!DOMAIN.test(domain!)) {
     throw new ConfigError('AUTH0_DOMAIN', `must be a host name such as tenant.eu.auth0.com, got "${domain}"`);
   }
-  return { ...derivedFrom(`https://${domain!.toLowerCase()}/`), audience };
+  const url = `https://${domain!.toLowerCase()}/`;
+  return [{ ...settings, ...locationsUnder(url), issuer: url }];
 }
 
-/** Auth0's own spelling of the issuer (with its trailing slash), and the locations under it. */
-function derivedFrom(base: string): Omit<IssuerConfig, 'audience'> {
-  return {
-    issuer: base,
-    jwksUri: new URL('.well-known/jwks.json', base),
-    discoveryUrl: new URL('.well-known/openid-configuration', base),
-  };
-}
-
-/** Where an issuer may serve its tokens' keys and metadata from: https, or plain http on loopback only. */
-export function isTrustedIssuerUrl(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-}
-
-function issuerFromUrl(value: string): Omit<IssuerConfig, 'audience'> {
-  const url = parseUrl('AUTH0_ISSUER_BASE_URL', value);
-  if (!isTrustedIssuerUrl(url)) {
-    throw new ConfigError('AUTH0_ISSUER_BASE_URL', 'must use https (plain http only for localhost, 127.0.0.1 or [::1])');
+function issuerList(env: Env, text: string, defaults: IssuerDefaults): IssuerConfig[] {
+  const both = SHORTHAND.filter((name) => env[name] !== undefined);
+  if (both.length > 0) {
+    throw new ConfigError('AUTH_ISSUERS', `and ${both.join(', ')} are both set: list every issuer in AUTH_ISSUERS, or remove it and keep the single-issuer variables`);
   }
-  if (url.search || url.hash || url.username) {
-    throw new ConfigError('AUTH0_ISSUER_BASE_URL', 'must not carry credentials, a query or a fragment');
-  }
-  // `URL` lower-cases the host; the path keeps its case, as issuers compare exactly.
-  return derivedFrom(url.href.endsWith('/') ? url.href : `${url.href}/`);
+  return parseIssuerList(text, defaults, (problem) => new ConfigError('AUTH_ISSUERS', problem));
 }
 
 /** A comma-separated list of origins, none when unset. */

@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { loadConfigOrExit, type IssuerConfig, type ResolvedConfig } from './config.js';
+import { ConfigError, loadConfigOrExit, type IssuerConfig, type ResolvedConfig } from './config.js';
 import type { TokenMinter } from './dev/dev-issuer.js';
 import { AccessRuleError } from './directives/lint-access-rules.js';
 import { buildApp } from './http/app.js';
@@ -31,19 +31,21 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, ...(config.tracing ? { mixin: traceLogFields } : {}) });
   logger.info({ mode: config.mode, envFile: config.envFile ?? 'none' }, 'configuration loaded');
 
-  let issuer: IssuerConfig;
-  let mintToken: TokenMinter | undefined;
-  if ('embedded' in config.issuer) {
+  let issuers: IssuerConfig[];
+  let minters: TokenMinter[] | undefined;
+  if (Array.isArray(config.issuers)) {
+    issuers = config.issuers;
+  } else {
     // Imported only here, so production never loads the development issuer.
-    const { startDevIssuer } = await import('./dev/dev-issuer.js');
-    ({ issuer, mintToken } = await startDevIssuer(config.issuer.audience, config.permissionsClaim));
+    const { startDevIssuers } = await import('./dev/dev-issuer.js');
+    const dev = await startDevIssuers(config.issuers);
+    issuers = dev.map((each) => each.issuer);
+    minters = dev.map((each) => each.mintToken);
     process.stderr.write(`${DEVELOPMENT_BANNER}\n`);
     logger.warn(
-      { issuer: issuer.issuer, audience: issuer.audience },
-      'DEVELOPMENT MODE: no AUTH0_DOMAIN set, tokens come from an embedded issuer on loopback (npm run token)',
+      { issuers: issuers.map((each) => each.issuer), audience: config.issuers.settings.audience },
+      'DEVELOPMENT MODE: no AUTH0_DOMAIN set, tokens come from embedded issuers on loopback (npm run token)',
     );
-  } else {
-    issuer = config.issuer;
   }
   if (config.production && config.dpop.publicUrls.length === 0) {
     logger.warn(
@@ -51,16 +53,17 @@ async function main(): Promise<void> {
       'PUBLIC_URL is not set: DPoP proofs are checked against the URL the request\'s Host header names, which the client chooses; set PUBLIC_URL to the origins clients call',
     );
   }
-  const resolved: ResolvedConfig = { ...config, issuer };
-  const app = await buildApp({ config: resolved, logger, mintToken });
+  const resolved: ResolvedConfig = { ...config, issuers };
+  const app = await buildApp({ config: resolved, logger, minters });
 
   const server = createLimitedServer(app.handler, config.http, config.subscriptionMaxConnections);
   const subscriptions = app.attachSubscriptions(server);
   // The embedded issuer hands out any permission, so its server must be unreachable from elsewhere.
-  const host = mintToken ? '127.0.0.1' : undefined;
+  const host = minters ? '127.0.0.1' : undefined;
   server.listen(config.port, host, () => {
     const { address, port } = server.address() as AddressInfo;
-    logger.info({ address, port, graphql: `http://localhost:${port}/graphql`, issuer: resolved.issuer.issuer }, 'listening');
+    const trusted = app.verifier.issuers.map(({ config: each }) => each.issuer);
+    logger.info({ address, port, graphql: `http://localhost:${port}/graphql`, issuers: trusted }, 'listening');
   });
   // Its own port, so that the API's port never serves metrics and a firewall can keep them inside.
   const metricsServer = app.metricsHandler && createServer(app.metricsHandler);
@@ -99,12 +102,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-  process.on('SIGHUP', () => void app.verifier.keySet.reload(logger));
+  process.on('SIGHUP', () => void app.verifier.reload(logger));
 }
 
 await main().catch((error: unknown) => {
-  // A wrong access rule is reported like a wrong setting: the problems, without a stack trace.
-  if (!(error instanceof AccessRuleError)) throw error;
+  // A wrong access rule, or issuers that turn out to be one once discovered, are reported like a
+  // wrong setting: the problems, without a stack trace.
+  if (!(error instanceof AccessRuleError || error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 });

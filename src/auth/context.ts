@@ -7,7 +7,7 @@ import { credentialsProblemOf } from './credentials-placement.js';
 import { createSenderConstraint, SenderConstraintError, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
-import { InvalidTokenError, type Verifier } from './verifier.js';
+import { InvalidTokenError, type TokenVerifier } from './verifier.js';
 
 /** What every resolver and plugin receives. `principal` is null for an anonymous request. */
 export interface RequestContext {
@@ -38,7 +38,7 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
  * sender constraint counts its own).
  */
 export function createContextBuilder(
-  verifier: Verifier,
+  verifier: TokenVerifier,
   senderConstraint: SenderConstraint = createSenderConstraint(),
   telemetry: Telemetry = NO_TELEMETRY,
 ): ContextBuilder {

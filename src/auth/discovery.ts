@@ -1,17 +1,24 @@
 import type { Logger } from 'pino';
-import { isTrustedIssuerUrl, type IssuerConfig } from '../config.js';
+import { isTrustedIssuerUrl, type IssuerConfig } from '../issuers-config.js';
 
 /**
  * Takes the issuer and its key-set URL from the provider's OIDC discovery document (OpenID
  * Connect Discovery 1.0 §4), as express-oauth2-jwt-bearer does, so the exact `iss` spelling and a
  * moved key set are learned rather than guessed. Runs once, at start-up, off the request path.
  *
- * Where discovery is unavailable (no `discoveryUrl`, no answer, or a document that does not
- * describe this issuer) the derived values stay in use. The log says which were used.
+ * Where discovery is unavailable (no answer, or a document that does not describe this issuer)
+ * the derived values stay in use; an issuer configured with its `jwksUri` is not looked up. The
+ * log has one line per issuer saying which were used.
  */
-export async function discoverIssuer(issuer: IssuerConfig, { timeoutMs, log }: { timeoutMs: number; log: Logger }): Promise<IssuerConfig> {
+export async function discoverIssuer<T extends Pick<IssuerConfig, 'issuer' | 'jwksUri' | 'discoveryUrl'>>(
+  issuer: T,
+  { timeoutMs, log }: { timeoutMs: number; log: Logger },
+): Promise<T> {
   const { discoveryUrl } = issuer;
-  if (!discoveryUrl) return issuer;
+  if (!discoveryUrl) {
+    log.info({ source: 'configured', issuer: issuer.issuer, jwksUri: issuer.jwksUri.href }, 'issuer metadata');
+    return issuer;
+  }
   try {
     const discovered = { ...issuer, ...(await fetchMetadata(discoveryUrl, issuer.issuer, timeoutMs)) };
     log.info({ source: 'discovery', issuer: discovered.issuer, jwksUri: discovered.jwksUri.href }, 'issuer metadata');

@@ -33,6 +33,8 @@ export interface KeySetOptions extends KeySetTimings {
   now?: () => number;
   /** Told of each fetch's outcome; fetches run in spans of their own. */
   telemetry?: Telemetry;
+  /** The issuer whose keys these are, naming the key set in metrics; by default its URL. */
+  issuer?: string;
 }
 
 /** The key set could not be fetched or was not a key set; no token can be verified against it. */
@@ -69,6 +71,7 @@ export class RemoteKeySet implements KeySetChanges {
   readonly #listeners = new Set<() => void>();
   readonly #now: () => number;
   readonly #telemetry: Telemetry;
+  readonly #issuer: string;
 
   #keys: LocalKeySet | undefined;
   #document = '';
@@ -87,6 +90,7 @@ export class RemoteKeySet implements KeySetChanges {
     this.#retryAfterFailureMs = options.retryAfterFailureMs;
     this.#now = options.now ?? (() => Date.now());
     this.#telemetry = options.telemetry ?? NO_TELEMETRY;
+    this.#issuer = options.issuer ?? options.url.href;
   }
 
   onChange(listener: () => void): () => void {
@@ -142,11 +146,11 @@ export class RemoteKeySet implements KeySetChanges {
       .span('auth.jwks_fetch', () => this.#fetch())
       .then(
         (document) => {
-          this.#telemetry.keySetFetch('success', document.size);
+          this.#telemetry.keySetFetch(this.#issuer, 'success', document.size);
           this.#use(document);
         },
         (cause: unknown) => {
-          this.#telemetry.keySetFetch('failure');
+          this.#telemetry.keySetFetch(this.#issuer, 'failure');
           this.#lastAttemptFailed = true;
           throw new KeySetUnavailableError(`cannot fetch ${this.#url.href}`, { cause });
         },

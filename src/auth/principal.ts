@@ -1,8 +1,14 @@
 import type { JWTPayload } from 'jose';
-import { DEFAULT_PERMISSIONS_CLAIM, type PermissionsClaim } from '../config.js';
+import jsonpointer from 'jsonpointer';
+import { DEFAULT_PERMISSIONS_CLAIM } from '../issuers-config.js';
 
 /** Who made a request, as proven by a verified access token. */
 export interface Principal {
+  /**
+   * The token's `iss`, one of the configured issuers: a `sub` is unique only within its issuer,
+   * so whatever keys callers (rate limits, audit) keys them by both.
+   */
+  readonly issuer: string | undefined;
   /** The token's `sub`, when it has one (machine-to-machine tokens name a client here). */
   readonly subject: string | undefined;
   /** Granted permissions; a set so that each directive check is one lookup. */
@@ -20,26 +26,37 @@ export interface Principal {
 
 const NO_PERMISSIONS: ReadonlySet<string> = new Set();
 
-/**
- * Reads the permissions from the one claim configured, never from both: a token's `scope` and its
- * RBAC `permissions` can be granted by different policies, and merging them would widen either.
- *
- * Auth0 RBAC puts permissions in a `permissions` array of strings. Anything else, a string,
- * an object, null or an array with a non-string in it, grants nothing rather than failing.
- * OAuth 2 puts them in `scope`, one string of space-separated names (RFC 6749 §3.3); anything
- * but a string grants nothing.
- */
-export function permissionsOf(claims: JWTPayload, claim: PermissionsClaim = DEFAULT_PERMISSIONS_CLAIM): ReadonlySet<string> {
-  const value = claims[claim];
-  if (claim === 'scope') return typeof value === 'string' ? new Set(value.split(' ').filter(Boolean)) : NO_PERMISSIONS;
-  if (!Array.isArray(value) || !value.every((p): p is string => typeof p === 'string')) return NO_PERMISSIONS;
-  return new Set(value);
+/** Reads the permissions out of a token's claims, from the one claim configured for its issuer. */
+export type PermissionsReader = (claims: JWTPayload) => ReadonlySet<string>;
+
+/** The RFC 6901 JSON Pointer to a claim: a pointer as it is, a top-level name escaped (`~` as `~0`, `/` as `~1`). */
+export function claimPointer(claim: string): string {
+  return claim.startsWith('/') ? claim : `/${claim.replaceAll('~', '~0').replaceAll('/', '~1')}`;
 }
 
-export function principalFrom(claims: JWTPayload, claim: PermissionsClaim = DEFAULT_PERMISSIONS_CLAIM): Principal {
+/**
+ * Reads the permissions from the one claim configured, never from another: a token's `scope` and
+ * its RBAC `permissions` can be granted by different policies, and merging them would widen either.
+ *
+ * The claim holds an array of strings (Auth0 RBAC, Keycloak, Entra ID `roles`) or one string of
+ * space-separated names (OAuth 2 `scope`, RFC 6749 §3.3, and Entra ID `scp`). Anything else (an
+ * object, null, an array with a non-string in it) grants nothing rather than failing.
+ */
+export function permissionsReader(claim: string = DEFAULT_PERMISSIONS_CLAIM): PermissionsReader {
+  const pointer = jsonpointer.compile(claimPointer(claim));
+  return (claims) => {
+    const value: unknown = pointer.get(claims);
+    if (typeof value === 'string') return new Set(value.split(' ').filter(Boolean));
+    if (!Array.isArray(value) || !value.every((p): p is string => typeof p === 'string')) return NO_PERMISSIONS;
+    return new Set(value);
+  };
+}
+
+export function principalFrom(claims: JWTPayload, readPermissions: PermissionsReader = permissionsReader()): Principal {
   return {
+    issuer: claims.iss,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-    permissions: permissionsOf(claims, claim),
+    permissions: readPermissions(claims),
     // `exp` is a required claim, so verification guarantees it is a number.
     expiresAt: claims.exp!,
     notBefore: claims.nbf,

@@ -1,10 +1,10 @@
 import { hash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { IssuerConfig, PermissionsClaim } from '../config.js';
+import type { IssuerConfig } from '../config.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
-import { KeySetUnavailableError, RemoteKeySet, type KeySetTimings } from './key-set.js';
-import { principalFrom, type Principal } from './principal.js';
+import { KeySetUnavailableError, RemoteKeySet } from './key-set.js';
+import { permissionsReader, principalFrom, type Principal } from './principal.js';
 import { isCanonicalCompactJws } from './token-spelling.js';
 
 /**
@@ -22,23 +22,32 @@ export class InvalidTokenError extends Error {
   }
 }
 
-export interface VerifierOptions extends IssuerConfig {
+/** One issuer's settings that verification reads; key-set fetching takes its URL from `jwksUri`. */
+export interface VerifierOptions extends Pick<IssuerConfig, 'issuer' | 'jwksUri' | 'audience' | 'permissionsClaim' | 'algorithms' | 'keySet'> {
   /** How many verified tokens to remember; 0 verifies every request afresh. */
   cacheSize: number;
-  /** Key-set fetching; the URL comes from `jwksUri`. */
-  keySet: KeySetTimings;
-  /** The claim that grants permissions. */
-  permissionsClaim: PermissionsClaim;
   /** The clock, in milliseconds since the epoch, for the cache, the key set and the claims; tests pass their own. */
   now?: () => number;
   /** Told of each cache lookup and key-set fetch; verifications and fetches run in spans of their own. */
   telemetry?: Telemetry;
 }
 
-export interface Verifier {
+/** What the context builder needs: the one entry point that turns a token into its principal. */
+export interface TokenVerifier {
   /** Resolves to the token's principal; rejects with `InvalidTokenError` or `KeySetUnavailableError`. */
   verify(token: string): Promise<Principal>;
+}
+
+/** One issuer's verifier, with the key set it owns. */
+export interface Verifier extends TokenVerifier {
   readonly keySet: RemoteKeySet;
+  /** The principal of the token with this `cacheKeyOf`, when it was verified here and its cache entry holds now; never verifies. */
+  cached(key: string): Principal | undefined;
+}
+
+/** A token's key in the verified-token cache: a hash, so that the token itself is never kept. */
+export function cacheKeyOf(token: string): string {
+  return hash('sha256', token, 'base64');
 }
 
 /** Clock skew allowed between this server and the issuer, in seconds. */
@@ -54,9 +63,11 @@ interface CachedPrincipal {
 }
 
 /**
- * Verifies RS256 access tokens against the issuer's key set. The key set and the cache are
- * created once per process. The cache holds successes only, keyed by a hash of the token (the
- * token itself is never kept), and a hit is honoured only within the token's own `nbf`/`exp`.
+ * Verifies one issuer's access tokens against its key set, with its algorithms, audience and
+ * permissions claim. The key set and the cache are created once per process and issuer, so a key
+ * change at one issuer drops only its own cached tokens. The cache holds successes only, keyed by
+ * a hash of the token (the token itself is never kept), and a hit is honoured only within the
+ * token's own `nbf`/`exp`.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? (() => Date.now());
@@ -65,15 +76,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Counts key changes: a verification that overlapped one may have used the old keys, so it is
   // done again against the new ones rather than cached (the first fetch of all is such a change).
   let keysVersion = 0;
-  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, now, telemetry });
+  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, issuer: options.issuer, now, telemetry });
   keySet.onChange(() => {
     keysVersion += 1;
     cache?.clear();
   });
+  const readPermissions = permissionsReader(options.permissionsClaim);
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
-    algorithms: ['RS256'],
+    algorithms: options.algorithms,
     clockTolerance: CLOCK_TOLERANCE_S,
     requiredClaims: ['exp'],
   };
@@ -81,7 +93,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifyWithKeys(token: string): Promise<Principal> {
     try {
       const { payload } = await telemetry.span('auth.verify_token', () => jwtVerify(token, keySet.getKey, { ...verifyOptions, currentDate: new Date(now()) }));
-      return principalFrom(payload, options.permissionsClaim);
+      return principalFrom(payload, readPermissions);
     } catch (error) {
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`, { cause: error });
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code, { cause: error });
@@ -100,13 +112,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return verifyWithKeys(token);
   }
 
-  async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>): Promise<Principal> {
-    const key = hash('sha256', token, 'base64');
+  function cached(key: string): Principal | undefined {
+    const hit = cache?.get(key);
     const nowMs = now();
-    const hit = cache.get(key);
-    const fresh = hit !== undefined && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000;
-    telemetry.tokenCacheLookup(fresh);
-    if (fresh) return hit.principal;
+    if (hit && nowMs < hit.validUntilMs && nowMs >= ((hit.principal.notBefore ?? 0) - CLOCK_TOLERANCE_S) * 1000) return hit.principal;
+    return undefined;
+  }
+
+  // Counts its own lookup; `cached` counts nothing, since the issuer registry asks every issuer's
+  // cache and counts the one outcome itself.
+  async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>): Promise<Principal> {
+    const key = cacheKeyOf(token);
+    const hit = cached(key);
+    telemetry.tokenCacheLookup(hit !== undefined);
+    if (hit) return hit;
+    const nowMs = now();
     const version = keysVersion;
     const principal = await verifyCanonical(token);
     if (version !== keysVersion) return verifyCached(token, cache);
@@ -114,5 +134,5 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return principal;
   }
 
-  return { keySet, verify: cache ? (token) => verifyCached(token, cache) : verifyCanonical };
+  return { keySet, cached, verify: cache ? (token) => verifyCached(token, cache) : verifyCanonical };
 }

@@ -6,11 +6,10 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createContextBuilder, type RequestContext } from '../auth/context.js';
-import { discoverIssuer } from '../auth/discovery.js';
+import { createIssuerRegistry, dpopRequiredBy, type IssuerRegistry } from '../auth/issuer-registry.js';
 import { NonceSource } from '../auth/dpop/nonce.js';
 import { createReplayStore } from '../auth/dpop/create-replay-store.js';
 import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
-import { createVerifier, type Verifier } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { authChallenge, ErrorCode } from '../errors.js';
@@ -35,8 +34,8 @@ import { landingPageSecurityPolicy, securityHeaders } from './security-headers.j
 export interface AppOptions {
   config: ResolvedConfig;
   logger: Logger;
-  /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients. */
-  mintToken?: TokenMinter;
+  /** Present only in embedded development mode: serves `GET /dev/token` to loopback clients, one minter per issuer. */
+  minters?: readonly TokenMinter[];
   /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
   schema?: GraphQLSchema;
 }
@@ -44,7 +43,8 @@ export interface AppOptions {
 export interface App {
   /** The request listener to mount on an HTTP server. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  verifier: Verifier;
+  /** Every trusted issuer, and the one `verify` the context builder calls. */
+  verifier: IssuerRegistry;
   /** `GET /metrics` for the metrics listener `main` opens on `METRICS_PORT`; undefined when metrics are off. */
   metricsHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   /** Stops Apollo Server and exports the last spans; the caller closes the HTTP server first. */
@@ -59,24 +59,17 @@ export { BODY_LIMIT } from './json-body.js';
 const GRAPHQL_PATH = '/graphql';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({ config, logger, mintToken, schema: givenSchema }: AppOptions): Promise<App> {
+export async function buildApp({ config, logger, minters, schema: givenSchema }: AppOptions): Promise<App> {
   const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
   const { telemetry } = observability;
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
   const schema = givenSchema ?? buildSchema(undefined, { denyByDefault: config.denyByDefault, onWarning: (message) => logger.warn(message), telemetry });
-  const verifier = createVerifier({
-    ...(await discoverIssuer(config.issuer, { timeoutMs: config.keySet.timeoutMs, log: logger })),
-    cacheSize: config.tokenCacheSize,
-    keySet: config.keySet,
-    permissionsClaim: config.permissionsClaim,
-    telemetry,
-  });
-  // Fetch the keys ahead of the first request; an issuer that is down now must not stop start-up.
-  verifier.keySet.refresh().catch((error: unknown) => logger.warn({ err: error }, 'key set not reachable yet'));
+  const verifier = await createIssuerRegistry(config.issuers, { cacheSize: config.tokenCacheSize, log: logger, telemetry });
   const replayStore = createReplayStore(config, logger);
   const senderConstraint = createSenderConstraint(config.dpop, {
     replayStore,
     telemetry,
+    requiredBy: dpopRequiredBy(verifier),
     ...(config.dpop.nonce ? { nonces: new NonceSource() } : {}),
   });
   const buildContext = createContextBuilder(verifier, senderConstraint, telemetry);
@@ -130,8 +123,8 @@ export async function buildApp({ config, logger, mintToken, schema: givenSchema 
   app.disable('x-powered-by');
   // Every response is `no-store`, so an ETag could never save a transfer; computing one hashes each body.
   app.set('etag', false);
-  app.use(healthRoutes(verifier.keySet));
-  if (mintToken) app.get('/dev/token', getOnlyCors, devTokenRoute(mintToken));
+  app.use(healthRoutes(verifier));
+  if (minters) app.get('/dev/token', getOnlyCors, devTokenRoute(minters));
   // The SDL discloses what introspection does and more, so it follows the same switch.
   if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema));
   app.use(notFound);
@@ -153,7 +146,7 @@ export async function buildApp({ config, logger, mintToken, schema: givenSchema 
     return routeKeyOf(req.url ?? '') === GRAPHQL_PATH ? undefined : { status: 404, reason: 'Not Found' };
   };
   // The route table, as metric labels and span names: a path that is no route here is `unmatched`.
-  const routes = new Set([...hotRoutes.keys(), '/healthz', '/readyz', ...(mintToken ? ['/dev/token'] : []), ...(config.introspection ? ['/schema.graphql'] : [])]);
+  const routes = new Set([...hotRoutes.keys(), '/healthz', '/readyz', ...(minters ? ['/dev/token'] : []), ...(config.introspection ? ['/schema.graphql'] : [])]);
   const routeOf = (url: string) => {
     const key = routeKeyOf(url);
     return routes.has(key) ? key : 'unmatched';
@@ -168,7 +161,7 @@ export async function buildApp({ config, logger, mintToken, schema: givenSchema 
       await observability.close();
     },
     attachSubscriptions: (server) =>
-      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, rules, telemetry, keySets: verifier.keySet, edgeRefusal })),
+      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, rules, telemetry, keySets: verifier, edgeRefusal })),
   };
 }
 

@@ -41,8 +41,8 @@ export interface Telemetry {
   policyEvaluation(policy: string, result: PolicyResult): void;
   credentialsRejected(reason: CredentialsRejection): void;
   tokenCacheLookup(hit: boolean): void;
-  /** A key-set fetch ended; `keys` is how many the fetched set holds, on success. */
-  keySetFetch(result: 'success' | 'failure', keys?: number): void;
+  /** A key-set fetch of `issuer` (a configured one) ended; `keys` is how many the fetched set holds, on success. */
+  keySetFetch(issuer: string, result: 'success' | 'failure', keys?: number): void;
   dpopProof(result: DpopProofResult): void;
   /** A WebSocket opened (+1) or closed (-1, with its close code). */
   wsConnection(delta: 1 | -1, closeCode?: number): void;

@@ -66,16 +66,18 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
   const policies = new Counter({ name: 'authz_policy_evaluations_total', help: 'Policy evaluations by policy and result.', labelNames: ['policy', 'result'], registers });
   const rejected = new Counter({ name: 'auth_credentials_rejected_total', help: 'Requests whose credentials were refused, by reason.', labelNames: ['reason'], registers });
   const cache = new Counter({ name: 'auth_token_cache_lookups_total', help: 'Verified-token cache lookups, by result.', labelNames: ['result'], registers });
-  const fetches = new Counter({ name: 'auth_jwks_fetches_total', help: 'Key-set fetches, by result.', labelNames: ['result'], registers });
-  const keys = new Gauge({ name: 'auth_jwks_keys', help: 'Keys in the last key set fetched.', registers });
+  // `issuer` is one of the configured issuers: bounded by the configuration, never by a token.
+  const fetches = new Counter({ name: 'auth_jwks_fetches_total', help: 'Key-set fetches, by issuer and result.', labelNames: ['issuer', 'result'], registers });
+  const keys = new Gauge({ name: 'auth_jwks_keys', help: 'Keys in the last key set fetched, by issuer.', labelNames: ['issuer'], registers });
   const startedAt = now();
-  let fetchedAt: number | undefined;
+  const fetchedAt = new Map<string, number | undefined>();
   new Gauge({
     name: 'auth_jwks_age_seconds',
-    help: 'Seconds since the key set was last fetched successfully (since start, while it never was).',
+    help: "Seconds since each issuer's key set was last fetched successfully (since start, while it never was).",
+    labelNames: ['issuer'],
     registers,
     collect() {
-      this.set((now() - (fetchedAt ?? startedAt)) / 1000);
+      for (const [issuer, at] of fetchedAt) this.set({ issuer }, (now() - (at ?? startedAt)) / 1000);
     },
   });
   const proofs = new Counter({ name: 'auth_dpop_proofs_total', help: 'DPoP proofs checked, by result.', labelNames: ['result'], registers });
@@ -86,7 +88,6 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
   for (const reason of OWN_REJECTIONS) rejected.inc({ reason }, 0);
   for (const result of DPOP_RESULTS) proofs.inc({ result }, 0);
   for (const result of ['hit', 'miss']) cache.inc({ result }, 0);
-  for (const result of ['success', 'failure']) fetches.inc({ result }, 0);
 
   const decisionCounters = new Map<string, (decision: AuthzDecision) => void>();
   const requestSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
@@ -105,11 +106,15 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
     policyEvaluation: (policy, result) => policies.labels(policy, result).inc(),
     credentialsRejected: (reason) => rejected.labels(reason).inc(),
     tokenCacheLookup: (hit) => cache.labels(hit ? 'hit' : 'miss').inc(),
-    keySetFetch(result, count) {
-      fetches.labels(result).inc();
+    keySetFetch(issuer, result, count) {
+      if (!fetchedAt.has(issuer)) {
+        fetchedAt.set(issuer, undefined);
+        for (const other of ['success', 'failure']) fetches.inc({ issuer, result: other }, 0);
+      }
+      fetches.labels(issuer, result).inc();
       if (result !== 'success') return;
-      fetchedAt = now();
-      keys.set(count ?? 0);
+      fetchedAt.set(issuer, now());
+      keys.set({ issuer }, count ?? 0);
     },
     dpopProof: (result) => proofs.labels(result).inc(),
     wsConnection(delta, closeCode) {

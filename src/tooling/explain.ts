@@ -1,14 +1,13 @@
 import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { JWTPayload } from 'jose';
-import { principalFrom } from '../auth/principal.js';
-import type { PermissionsClaim } from '../config.js';
+import { permissionsReader, principalFrom } from '../auth/principal.js';
 import { analyzeOperation, type OperationAnalysis } from '../directives/operation-analysis.js';
 
 export interface ExplainOptions {
   /** A schema with the access directives, such as `buildSchema()`. */
   schema: GraphQLSchema;
-  /** The claim that grants permissions, as configured by `PERMISSIONS_CLAIM`. */
-  permissionsClaim?: PermissionsClaim;
+  /** The claim that grants permissions, as configured by `PERMISSIONS_CLAIM` or an issuer's `permissionsClaim`. */
+  permissionsClaim?: string;
   operationName?: string;
   variables?: Record<string, unknown>;
 }
@@ -22,7 +21,7 @@ export function explain(document: DocumentNode | string, claims: JWTPayload | nu
   const ast = typeof document === 'string' ? parse(document) : document;
   const [invalid] = validate(schema, ast);
   if (invalid) throw invalid;
-  return analyzeOperation(schema, ast, claims ? principalFrom(claims, permissionsClaim) : null, { operationName, variables });
+  return analyzeOperation(schema, ast, claims ? principalFrom(claims, permissionsReader(permissionsClaim)) : null, { operationName, variables });
 }
 
 /** The analysis in sentences, one a field, for `npm run explain`. */

@@ -16,7 +16,7 @@ export function recordingTelemetry(): Telemetry & { events: string[]; take(): st
     policyEvaluation: (policy, result) => note('policy', policy, result),
     credentialsRejected: (reason) => note('rejected', reason),
     tokenCacheLookup: (hit) => note('cache', hit ? 'hit' : 'miss'),
-    keySetFetch: (result, keys) => note('fetch', result, keys),
+    keySetFetch: (_issuer, result, keys) => note('fetch', result, keys),
     dpopProof: (result) => note('dpop', result),
     wsConnection: (delta, closeCode) => note('socket', delta, closeCode),
     subscription: (delta) => note('subscription', delta),

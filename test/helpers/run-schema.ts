@@ -3,7 +3,7 @@ import type { Principal } from '../../src/auth/principal.js';
 
 /** A verified principal with `permissions`, valid for ever: what the verifier hands the directives. */
 export function principal(...permissions: string[]): Principal {
-  return { subject: 'auth0|u', permissions: new Set(permissions), expiresAt: Infinity, notBefore: undefined };
+  return { issuer: 'https://tenant.example.com/', subject: 'auth0|u', permissions: new Set(permissions), expiresAt: Infinity, notBefore: undefined };
 }
 
 export interface RunResult {

@@ -35,6 +35,7 @@ export async function startClockedVerifier({
     cacheSize,
     keySet: timings,
     permissionsClaim: 'permissions',
+    algorithms: ['RS256'],
     now: () => clock.now,
     telemetry,
   });

@@ -30,7 +30,7 @@ function randomKidToken(h: Harness): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return signRaw(
     { alg: 'RS256', typ: 'JWT', kid: randomUUID() },
-    { iss: h.idp.issuer, aud: h.config.issuer.audience, sub: 'auth0|storm', exp: now + 600, permissions: [ADMIN] },
+    { iss: h.idp.issuer, aud: h.config.issuers[0]!.audience, sub: 'auth0|storm', exp: now + 600, permissions: [ADMIN] },
     h.key,
   );
 }
@@ -71,11 +71,11 @@ describe('identity provider faults', () => {
 
       await h.idp.refuseConnections();
       t.mock.timers.tick(1_500);
-      const attempts = h.app.verifier.keySet.fetches;
+      const attempts = h.app.verifier.issuers[0]!.keySet.fetches;
       for (let i = 0; i < 3; i += 1) {
         assert.deepEqual((await h.graphql(ADMIN_QUERY, token)).body.data, ADMIN_DATA, 'keys older than JWKS_MAX_AGE_MS still verify');
       }
-      assert.ok(h.app.verifier.keySet.fetches > attempts, 'a background refresh was attempted');
+      assert.ok(h.app.verifier.issuers[0]!.keySet.fetches > attempts, 'a background refresh was attempted');
 
       await h.idp.acceptConnections();
       const served = h.idp.fetches;
@@ -83,7 +83,7 @@ describe('identity provider faults', () => {
         assert.deepEqual((await h.graphql(ADMIN_QUERY, token)).body.data, ADMIN_DATA);
         return h.idp.fetches > served;
       }, 'the keys were refreshed once the provider was back');
-      t.diagnostic(`background refreshes attempted: ${h.app.verifier.keySet.fetches - attempts}`);
+      t.diagnostic(`background refreshes attempted: ${h.app.verifier.issuers[0]!.keySet.fetches - attempts}`);
     }));
 
   describe(`a refetch storm of ${STORM} tokens with random kids`, () => {
@@ -122,14 +122,14 @@ describe('identity provider faults', () => {
             const pause = Number(REAL_TIMINGS.JWKS_RETRY_AFTER_FAILURE_MS);
             if (outage === 'refuses connections') await h.idp.refuseConnections();
             // The start-up fetch runs in the background: joined here, so that it has failed.
-            await h.app.verifier.keySet.refresh().catch(() => undefined);
-            const before = h.app.verifier.keySet.fetches;
+            await h.app.verifier.issuers[0]!.keySet.refresh().catch(() => undefined);
+            const before = h.app.verifier.issuers[0]!.keySet.fetches;
             t.mock.timers.tick(pause);
             const first = await storm(h);
             t.mock.timers.tick(pause);
             const second = await storm(h);
             assert.deepEqual(new Set([...first, ...second]), new Set([503]));
-            const attempts = h.app.verifier.keySet.fetches - before;
+            const attempts = h.app.verifier.issuers[0]!.keySet.fetches - before;
             t.diagnostic(`requests: ${first.length + second.length}, key-set fetch attempts: ${attempts}`);
             assert.equal(attempts, 2, 'one fetch for each storm, each after a retry pause');
           },

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KeySetServer, sign } from '../../support/key-set-server.js';
-import { finished, logLine, runScript } from '../helpers/process.js';
+import { finished, logLine, output, runScript } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 
 describe('SIGHUP', () => {
   it('makes the server refetch the key set at once, and say so', async () => {
@@ -26,6 +27,28 @@ describe('SIGHUP', () => {
       server.kill('SIGTERM');
       await exit;
       await idp.close();
+    }
+  });
+
+  it("refetches every issuer's key set, each saying so", async () => {
+    const idps = [await KeySetServer.start(), await KeySetServer.start()];
+    const audience = 'https://api.example.com';
+    const issuers = idps.map((idp) => ({ issuer: idp.issuer, audience, jwksUri: `${idp.issuer}.well-known/jwks.json` }));
+    const server = runScript('src/main.ts', [], { NODE_ENV: 'production', PORT: '0', AUTH_ISSUERS: JSON.stringify(issuers) });
+    const exit = finished(server);
+    try {
+      await logLine(server, /listening/);
+      // The start-up fetches over first, so that the signal's fetches cannot join them.
+      await until(() => idps.every((idp) => idp.fetches === 1), 'the start-up fetches');
+      server.kill('SIGHUP');
+      const reloads = () => output(server).stdout.split('\n').filter((line) => line.includes('"key set reloaded"'));
+      await until(() => reloads().length === 2, 'two reload lines');
+      assert.deepEqual(idps.map((idp) => idp.fetches), [2, 2]);
+      assert.deepEqual(reloads().map((line) => (JSON.parse(line) as { url: string }).url).sort(), issuers.map((i) => i.jwksUri).sort());
+    } finally {
+      server.kill('SIGTERM');
+      await exit;
+      await Promise.all(idps.map((idp) => idp.close()));
     }
   });
 });

@@ -66,9 +66,9 @@ describe('/readyz during an outage', () => {
   it('stays 200 while keys are cached and the provider fails', async () => {
     const h = await startHarness(PAUSED);
     try {
-      await h.app.verifier.keySet.refresh();
+      await h.app.verifier.issuers[0]!.keySet.refresh();
       h.idp.fault = 'status-500';
-      await assert.rejects(h.app.verifier.keySet.refresh());
+      await assert.rejects(h.app.verifier.issuers[0]!.keySet.refresh());
       assert.equal((await fetch(`${h.url}/readyz`)).status, 200);
     } finally {
       await h.close();
@@ -78,7 +78,7 @@ describe('/readyz during an outage', () => {
   it('is 503 while no key was ever fetched and the provider fails', async () => {
     const h = await startHarness(PAUSED, { fault: 'status-500' });
     try {
-      await assert.rejects(h.app.verifier.keySet.refresh());
+      await assert.rejects(h.app.verifier.issuers[0]!.keySet.refresh());
       assert.equal((await fetch(`${h.url}/readyz`)).status, 503);
     } finally {
       await h.close();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
 import { deadPort, finished, logLine, runScript, startServer } from '../helpers/process.js';
 
 async function query(port: number, token: string, source: string) {
@@ -22,7 +23,7 @@ describe('the server process', () => {
     const { child: server, port, exit } = await startServer({});
     try {
       const warning = await logLine(server, /DEVELOPMENT MODE/);
-      assert.match(String(warning['issuer']), /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.match(String((warning['issuers'] as string[])[0]), /^http:\/\/127\.0\.0\.1:\d+\/$/);
 
       const admin = await query(port, await token(port, '--permissions', 'read:admin-messages'), '{ adminMessage { text } }');
       assert.deepEqual(admin.data, { adminMessage: { text: 'This is an admin message.' } });
@@ -35,6 +36,34 @@ describe('the server process', () => {
     const { code, stdout } = await exit;
     assert.equal(code, 0, stdout);
     assert.match(stdout, /shutting down/);
+  });
+
+  it('with DEV_ISSUERS=2, mints from a second issuer whose tokens carry realm_access.roles (`npm run token -- --issuer 2`)', async () => {
+    const { child: server, port, exit } = await startServer({ DEV_ISSUERS: '2' });
+    try {
+      const warning = await logLine(server, /DEVELOPMENT MODE/);
+      const issuers = warning['issuers'] as string[];
+      assert.equal(new Set(issuers).size, 2);
+      const second = await token(port, '--issuer', '2', '--permissions', 'read:admin-messages');
+      assert.deepEqual([decodeJwt(second).iss, decodeJwt(second)['realm_access']], [issuers[1], { roles: ['read:admin-messages'] }]);
+      const admin = await query(port, second, '{ adminMessage { text } }');
+      assert.deepEqual(admin.data, { adminMessage: { text: 'This is an admin message.' } });
+      assert.equal(decodeJwt(await token(port)).iss, issuers[0]);
+
+      const { code, stderr } = await finished(runScript('scripts/dev-token.ts', ['--issuer', '3'], { PORT: String(port) }));
+      assert.equal(code, 1);
+      assert.match(stderr, /HTTP 400: .*issuer must be 1 to 2/);
+      assert.doesNotMatch(stderr, /Start the server first/);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    assert.equal((await exit).code, 0);
+  });
+
+  it('stops with one line when AUTH_ISSUERS is wrong', async () => {
+    const { code, stderr } = await finished(runScript('src/main.ts', [], { AUTH_ISSUERS: '[{"issuer":"https://a.example.com/"}]' }));
+    assert.equal(code, 1);
+    assert.equal(stderr.trim(), 'Invalid configuration: AUTH_ISSUERS entry 1: needs "audience", the API identifier its tokens carry in "aud" (a string or an array of strings)');
   });
 
   it('refuses to start in production without a tenant, naming the variables', async () => {

@@ -99,9 +99,8 @@ describe('metrics: each counter counts where the decision is made, by exactly on
 
   it('counts a token-cache miss, then a hit for the same token', async () => {
     const { h, increase } = m();
-    // A subject of its own: a token minted with the same claims in the same second by an earlier
-    // test would be the same text, already cached.
-    const token = await h.token({ permissions: [ADMIN], sub: 'auth0|cache-lookups' });
+    // A claim of its own, so that no earlier test signed the same text within the same second.
+    const token = await h.token({ permissions: [ADMIN], jti: 'cache-miss-then-hit' });
     const series: Array<[string, Record<string, string>]> = [
       ['auth_token_cache_lookups_total', { result: 'miss' }],
       ['auth_token_cache_lookups_total', { result: 'hit' }],
@@ -110,20 +109,22 @@ describe('metrics: each counter counts where the decision is made, by exactly on
     assert.deepEqual(await increase(series, () => h.graphql(ADMIN_QUERY, token)), [0, 1]);
   });
 
-  it('counts key-set fetches by result and shows the keys of the last good one', async () => {
+  it("counts key-set fetches by issuer and result and shows the keys of each issuer's last good one", async () => {
     const { h, increase, scrape } = m();
-    await until(async () => (await scrape()).value('auth_jwks_fetches_total', { result: 'success' }) >= 1, 'the first key-set fetch');
-    assert.equal((await scrape()).value('auth_jwks_keys'), 1);
+    const issuer = h.idp.issuer;
+    await until(async () => (await scrape()).value('auth_jwks_fetches_total', { issuer, result: 'success' }) >= 1, 'the first key-set fetch');
+    assert.equal((await scrape()).value('auth_jwks_keys', { issuer }), 1);
     const series: Array<[string, Record<string, string>]> = [
-      ['auth_jwks_fetches_total', { result: 'success' }],
-      ['auth_jwks_fetches_total', { result: 'failure' }],
+      ['auth_jwks_fetches_total', { issuer, result: 'success' }],
+      ['auth_jwks_fetches_total', { issuer, result: 'failure' }],
     ];
     h.idp.fault = 'status-500';
-    assert.deepEqual(await increase(series, () => h.app.verifier.keySet.refresh({ force: true }).catch(() => undefined)), [0, 1]);
+    assert.deepEqual(await increase(series, () => h.app.verifier.issuers[0]!.keySet.refresh({ force: true }).catch(() => undefined)), [0, 1]);
     h.idp.fault = 'ok';
     await h.idp.publish('test-key-2');
-    assert.deepEqual(await increase(series, () => h.app.verifier.keySet.refresh({ force: true })), [1, 0]);
-    assert.equal((await scrape()).value('auth_jwks_keys'), 2);
+    assert.deepEqual(await increase(series, () => h.app.verifier.issuers[0]!.keySet.refresh({ force: true })), [1, 0]);
+    assert.equal((await scrape()).value('auth_jwks_keys', { issuer }), 2);
+    assert.ok((await scrape()).value('auth_jwks_age_seconds', { issuer }) >= 0);
   });
 
   it('counts DPoP proofs: valid, then the same proof replayed; a bound token sent as Bearer is a binding failure', async () => {

@@ -33,7 +33,7 @@ describe('health probes', () => {
       assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
       const notReady = await fetch(`${h.url}/readyz`);
       assert.equal(notReady.status, 503);
-      assert.deepEqual(await notReady.json(), { message: 'Unable to verify credentials' });
+      assert.deepEqual(await notReady.json(), { message: 'Unable to verify credentials', unavailableIssuers: [h.idp.issuer] });
 
       t.mock.timers.tick(2_000);
       assert.equal((await fetch(`${h.url}/readyz`)).status, 503, 'still within the retry pause');

@@ -5,7 +5,7 @@ import { ADMIN, AUDIENCE, startHarness, type Harness } from '../helpers/harness.
 /**
  * The `permissions` claim of an otherwise valid token. Whatever its shape, the token still
  * authenticates (protectedMessage resolves), and adminMessage resolves only for an array of
- * strings containing exactly `read:admin-messages`. The one home of near misses over HTTP; the REST
+ * strings, or a space-separated string, containing exactly `read:admin-messages`. The one home of near misses over HTTP; the REST
  * mirror reuses the same guard, and rest.test.ts checks only the status it gives a denial.
  */
 const QUERY = '{ protectedMessage { text } adminMessage { text } }';
@@ -31,11 +31,10 @@ describe('the permissions claim', () => {
       'null': null,
       'true': true,
       'a number': 7,
-      'the permission as a string': ADMIN,
       'an object keyed by the permission': { [ADMIN]: true },
       'an empty object': {},
       'an array-like object': { length: 1, 0: ADMIN },
-      'a space-separated string': `${ADMIN} read:messages`,
+      'a comma-separated string': `${ADMIN},read:messages`,
       'an empty array': [],
       'the permission next to null': [ADMIN, null],
       'the permission next to an object': [{ name: ADMIN }, ADMIN],
@@ -73,8 +72,8 @@ describe('the permissions claim', () => {
     it('the permission in `roles`', () => expectForbidden({ roles: [ADMIN] }));
   });
 
-  it('grants the field when the permission is anywhere in the array, repeated or not', async () => {
-    for (const permissions of [['read:messages', ADMIN], [ADMIN, ADMIN]]) {
+  it('grants the field when the permission is anywhere in the array or the space-separated string, repeated or not', async () => {
+    for (const permissions of [['read:messages', ADMIN], [ADMIN, ADMIN], ADMIN, `read:messages ${ADMIN}`]) {
       const { body } = await h.graphql(QUERY, await h.token({ permissions }));
       assert.deepEqual(body.data, { protectedMessage: PROTECTED, adminMessage: { text: 'This is an admin message.' } });
     }

@@ -79,7 +79,7 @@ describe('subscription limits', () => {
     await until(() => results.length > 0, 'the feed started');
     h.idp.published.splice(0);
     await h.idp.publish('test-key-rotated');
-    await h.app.verifier.keySet.reload(pino({ level: 'silent' }));
+    await h.app.verifier.reload(pino({ level: 'silent' }));
     await until(() => closes.length > 0, 'the socket closed', 5_000);
     assert.equal(closes[0], 4401);
     await done;

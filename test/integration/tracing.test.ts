@@ -30,7 +30,7 @@ describe('traces: OTLP/HTTP export of a request joined to its caller', () => {
       { logger },
     );
     // A key the app has not fetched yet, so that verifying the token fetches the key set within the request.
-    await until(() => h.app.verifier.keySet.fetches >= 1, 'the start-up key-set fetch');
+    await until(() => h.app.verifier.issuers[0]!.keySet.fetches >= 1, 'the start-up key-set fetch');
     const newKey = await h.idp.publish('test-key-2');
     const dpopKey = await createDpopKey();
     const token = await h.token({ permissions: ['read:admin-messages'], cnf: { jkt: dpopKey.thumbprint } }, newKey);

@@ -87,7 +87,7 @@ describe('createContextBuilder', () => {
   });
 
   it('answers 503 when the key set is unavailable', async () => {
-    const unavailable = createContextBuilder({ keySet: c.verifier.keySet, verify: () => Promise.reject(new KeySetUnavailableError('down')) });
+    const unavailable = createContextBuilder({ verify: () => Promise.reject(new KeySetUnavailableError('down')) });
     const error = await unavailable(request('Bearer a.b.c')).catch((e: unknown) => e);
     assert.ok(error instanceof GraphQLError);
     assert.equal((error.extensions['http'] as { status: number }).status, 503);
@@ -95,7 +95,7 @@ describe('createContextBuilder', () => {
 
   it('lets an unexpected verifier error through unchanged, for a 500 rather than a 503 or a 401', async () => {
     const bug = new RangeError('a bug in the verifier');
-    const faulty = createContextBuilder({ keySet: c.verifier.keySet, verify: () => Promise.reject(bug) });
+    const faulty = createContextBuilder({ verify: () => Promise.reject(bug) });
     await assert.rejects(faulty(request('Bearer a.b.c')), (error) => error === bug);
   });
 });
@@ -108,7 +108,14 @@ describe('principalFrom', () => {
     assert.equal(principalFrom({ sub: 'auth0|alice', exp: 1 }).subject, 'auth0|alice');
   });
 
-  it('keeps the token bounds for the cache', () => {
-    assert.deepEqual(principalFrom({ exp: 20, nbf: 10 }), { subject: undefined, permissions: new Set(), expiresAt: 20, notBefore: 10, confirmation: undefined });
+  it('keeps the issuer, and the token bounds for the cache', () => {
+    assert.deepEqual(principalFrom({ iss: 'https://id.example.com/', exp: 20, nbf: 10 }), {
+      issuer: 'https://id.example.com/',
+      subject: undefined,
+      permissions: new Set(),
+      expiresAt: 20,
+      notBefore: 10,
+      confirmation: undefined,
+    });
   });
 });

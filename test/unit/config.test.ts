@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ConfigError, DEFAULT_AUDIENCE, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_AUDIENCE, loadConfig, type IssuerConfig } from '../../src/config.js';
 
 const tenant = { AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: 'https://api.example.com' };
+
+/** The one issuer the shorthand configures. */
+function onlyIssuer(env: Record<string, string>): IssuerConfig {
+  const { issuers } = loadConfig(env);
+  assert.ok(Array.isArray(issuers) && issuers.length === 1);
+  return issuers[0]!;
+}
 
 function failsOn(env: Record<string, string>, variable: string) {
   assert.throws(() => loadConfig(env), (error: unknown) => {
@@ -20,29 +27,30 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 6060);
     assert.equal(config.clientOriginUrl, 'http://localhost:4040');
-    assert.deepEqual(config.issuer, { embedded: true, audience: DEFAULT_AUDIENCE });
+    assert.deepEqual(config.issuers, {
+      embedded: true,
+      count: 1,
+      settings: { audience: DEFAULT_AUDIENCE, permissionsClaim: 'permissions', algorithms: ['RS256'], keySet: { timeoutMs: 5_000, cooldownMs: 30_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 }, dpopRequired: false },
+    });
     assert.equal(config.production, false);
     assert.equal(config.introspection, true);
   });
 
   it('derives issuer and key set from AUTH0_DOMAIN like the seed', () => {
-    const { issuer } = loadConfig(tenant);
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer(tenant);
     assert.equal(issuer.issuer, 'https://tenant.eu.auth0.com/');
     assert.equal(issuer.jwksUri.href, 'https://tenant.eu.auth0.com/.well-known/jwks.json');
     assert.equal(issuer.audience, 'https://api.example.com');
   });
 
   it('takes a full issuer URL from AUTH0_ISSUER_BASE_URL, over the domain', () => {
-    const { issuer } = loadConfig({ ...tenant, AUTH0_ISSUER_BASE_URL: 'http://127.0.0.1:8080/' });
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer({ ...tenant, AUTH0_ISSUER_BASE_URL: 'http://127.0.0.1:8080/' });
     assert.equal(issuer.issuer, 'http://127.0.0.1:8080/');
     assert.equal(issuer.jwksUri.href, 'http://127.0.0.1:8080/.well-known/jwks.json');
   });
 
   it("reads an issuer URL without a trailing slash as Auth0's library does, with discovery under it", () => {
-    const { issuer } = loadConfig({ AUTH0_AUDIENCE: 'a', AUTH0_ISSUER_BASE_URL: 'https://ID.example.com/realms/x' });
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer({ AUTH0_AUDIENCE: 'a', AUTH0_ISSUER_BASE_URL: 'https://ID.example.com/realms/x' });
     // Derived, Auth0's spelling; discovery at start-up replaces both with the provider's own.
     assert.equal(issuer.issuer, 'https://id.example.com/realms/x/');
     assert.equal(issuer.jwksUri.href, 'https://id.example.com/realms/x/.well-known/jwks.json');
@@ -50,15 +58,14 @@ describe('loadConfig', () => {
   });
 
   it('lower-cases AUTH0_DOMAIN', () => {
-    const { issuer } = loadConfig({ ...tenant, AUTH0_DOMAIN: 'Tenant.EU.Auth0.com' });
-    assert.ok(!('embedded' in issuer));
+    const issuer = onlyIssuer({ ...tenant, AUTH0_DOMAIN: 'Tenant.EU.Auth0.com' });
     assert.equal(issuer.issuer, 'https://tenant.eu.auth0.com/');
     assert.equal(issuer.discoveryUrl?.href, 'https://tenant.eu.auth0.com/.well-known/openid-configuration');
   });
 
   it('bounds how long keys outlive an outage, never below their max age', () => {
-    assert.deepEqual(loadConfig({}).keySet, { timeoutMs: 5_000, cooldownMs: 30_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 });
-    assert.equal(loadConfig({ JWKS_STALE_MAX_MS: '600000', JWKS_MAX_AGE_MS: '600000' }).keySet.staleMaxMs, 600_000);
+    assert.deepEqual(onlyIssuer(tenant).keySet, { timeoutMs: 5_000, cooldownMs: 30_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 });
+    assert.equal(onlyIssuer({ ...tenant, JWKS_STALE_MAX_MS: '600000', JWKS_MAX_AGE_MS: '600000' }).keySet.staleMaxMs, 600_000);
     assert.throws(() => loadConfig({ JWKS_STALE_MAX_MS: '599999', JWKS_MAX_AGE_MS: '600000' }), /^ConfigError: Invalid configuration: JWKS_STALE_MAX_MS must be at least JWKS_MAX_AGE_MS/);
   });
 
@@ -129,4 +136,95 @@ describe('loadConfig', () => {
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env).at(-1))}`, () => failsOn(env, variable));
   }
+});
+
+describe('AUTH_ISSUERS', () => {
+  const auth0 = { issuer: 'https://tenant.eu.auth0.com/', audience: 'https://api.example.com' };
+  const keycloak = { issuer: 'https://id.example.com/realms/staff', audience: ['account', 'api'], permissionsClaim: '/realm_access/roles', algorithms: ['RS256', 'ES256'] };
+  const issuersOf = (list: unknown, env: Record<string, string> = {}) => {
+    const { issuers } = loadConfig({ AUTH_ISSUERS: typeof list === 'string' ? list : JSON.stringify(list), ...env });
+    assert.ok(Array.isArray(issuers));
+    return issuers;
+  };
+
+  it('binds every setting to its issuer, the defaults from the single-issuer variables', () => {
+    const [one, two] = issuersOf([auth0, { ...keycloak, keySet: { maxAgeMs: 60_000, staleMaxMs: 120_000 }, dpopRequired: true }], { JWKS_COOLDOWN_MS: '5000' });
+    assert.deepEqual(one, {
+      issuer: 'https://tenant.eu.auth0.com/',
+      jwksUri: new URL('https://tenant.eu.auth0.com/.well-known/jwks.json'),
+      discoveryUrl: new URL('https://tenant.eu.auth0.com/.well-known/openid-configuration'),
+      audience: 'https://api.example.com',
+      permissionsClaim: 'permissions',
+      algorithms: ['RS256'],
+      keySet: { timeoutMs: 5_000, cooldownMs: 5_000, maxAgeMs: 300_000, staleMaxMs: 1_800_000, retryAfterFailureMs: 1_000 },
+      dpopRequired: false,
+    });
+    // The issuer is kept exactly as written; discovery is looked for under it, as OIDC Discovery §4 says.
+    assert.equal(two!.issuer, 'https://id.example.com/realms/staff');
+    assert.equal(two!.discoveryUrl?.href, 'https://id.example.com/realms/staff/.well-known/openid-configuration');
+    assert.deepEqual([two!.audience, two!.permissionsClaim, two!.algorithms, two!.dpopRequired], [['account', 'api'], '/realm_access/roles', ['RS256', 'ES256'], true]);
+    assert.deepEqual(two!.keySet, { timeoutMs: 5_000, cooldownMs: 5_000, maxAgeMs: 60_000, staleMaxMs: 120_000, retryAfterFailureMs: 1_000 });
+  });
+
+  it('uses a configured jwksUri as it is, without discovery', () => {
+    const [one] = issuersOf([{ ...auth0, jwksUri: 'https://keys.example.com/jwks' }]);
+    assert.deepEqual([one!.jwksUri.href, one!.discoveryUrl], ['https://keys.example.com/jwks', undefined]);
+  });
+
+  it('is allowed in production', () => {
+    assert.equal(issuersOf([auth0], { NODE_ENV: 'production' }).length, 1);
+  });
+
+  const bad: Array<[string, string | unknown, RegExp]> = [
+    ['bad JSON', '[{"issuer": "https://a.example.com/",}]', /^AUTH_ISSUERS is not valid JSON: /],
+    ['an object, not an array', auth0, /^AUTH_ISSUERS must be a JSON array of issuers/],
+    ['an empty array', [], /^AUTH_ISSUERS must be a JSON array of issuers/],
+    ['an entry that is not an object', [auth0, 'https://b.example.com/'], /^AUTH_ISSUERS entry 2: must be an object/],
+    ['a missing issuer', [{ audience: 'a' }], /^AUTH_ISSUERS entry 1: needs "issuer"/],
+    ['a missing audience', [{ issuer: 'https://a.example.com/' }], /^AUTH_ISSUERS entry 1: needs "audience"/],
+    ['an empty audience list', [{ ...auth0, audience: [] }], /^AUTH_ISSUERS entry 1: needs "audience"/],
+    ['a duplicate issuer', [auth0, keycloak, { ...auth0, audience: 'b' }], /^AUTH_ISSUERS entry 3: the issuer "https:\/\/tenant\.eu\.auth0\.com\/" is listed twice$/],
+    ['a misspelt field', [{ ...auth0, audiences: 'b' }], /^AUTH_ISSUERS entry 1: has no field "audiences" \(the fields are issuer, audience, /],
+    ['a plain-http issuer', [{ ...auth0, issuer: 'http://idp.example.com/' }], /^AUTH_ISSUERS entry 1: "issuer" must use https/],
+    ['an issuer that is no URL', [{ ...auth0, issuer: 'tenant' }], /^AUTH_ISSUERS entry 1: "issuer" must be an absolute URL/],
+    ['a plain-http jwksUri', [{ ...auth0, jwksUri: 'http://keys.example.com/' }], /^AUTH_ISSUERS entry 1: "jwksUri" must be an https URL/],
+    ['a symmetric algorithm', [{ ...auth0, algorithms: ['HS256'] }], /^AUTH_ISSUERS entry 1: "algorithms" must list some of ES256, /],
+    ['no algorithm', [{ ...auth0, algorithms: [] }], /^AUTH_ISSUERS entry 1: "algorithms" must list/],
+    ['a bad pointer', [{ ...auth0, permissionsClaim: '/realm_access/~roles' }], /^AUTH_ISSUERS entry 1: "permissionsClaim" must be a claim name or an RFC 6901 JSON Pointer/],
+    ['a claim that is not a string', [{ ...auth0, permissionsClaim: ['roles'] }], /^AUTH_ISSUERS entry 1: "permissionsClaim" must be a string/],
+    ['an unknown timing', [{ ...auth0, keySet: { maxAge: 1 } }], /^AUTH_ISSUERS entry 1: "keySet" has no field "maxAge"/],
+    ['a timing out of range', [{ ...auth0, keySet: { timeoutMs: 30_000 } }], /^AUTH_ISSUERS entry 1: "keySet.timeoutMs" must be a whole number from 1 to 5000, got 30000$/],
+    ['a stale window below the max age', [{ ...auth0, keySet: { maxAgeMs: 600_000, staleMaxMs: 300_000 } }], /^AUTH_ISSUERS entry 1: "keySet.staleMaxMs" must be at least its maxAgeMs/],
+    ['a dpopRequired that is a string', [{ ...auth0, dpopRequired: 'yes' }], /^AUTH_ISSUERS entry 1: "dpopRequired" must be true or false/],
+  ];
+  for (const [name, list, message] of bad) {
+    it(`stops with one line on ${name}`, () => {
+      assert.throws(() => issuersOf(list), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.variable, 'AUTH_ISSUERS');
+        assert.match(error.message.replace(/^Invalid configuration: /, ''), message);
+        assert.doesNotMatch(error.message, /\n/);
+        return true;
+      });
+    });
+  }
+
+  for (const variable of ['AUTH0_DOMAIN', 'AUTH0_ISSUER_BASE_URL', 'AUTH0_AUDIENCE', 'PERMISSIONS_CLAIM']) {
+    it(`refuses to be combined with ${variable}, naming both`, () => {
+      assert.throws(() => issuersOf([auth0], { [variable]: 'tenant.eu.auth0.com' }), {
+        message: `Invalid configuration: AUTH_ISSUERS and ${variable} are both set: list every issuer in AUTH_ISSUERS, or remove it and keep the single-issuer variables`,
+      });
+    });
+  }
+});
+
+describe('DEV_ISSUERS', () => {
+  it('starts one development issuer, or two', () => {
+    assert.deepEqual([loadConfig({}).issuers, loadConfig({ DEV_ISSUERS: '2' }).issuers].map((i) => !Array.isArray(i) && i.count), [1, 2]);
+  });
+
+  it('is refused with configured issuers, and beyond 2', () => {
+    failsOn({ ...tenant, DEV_ISSUERS: '2' }, 'DEV_ISSUERS');
+    failsOn({ DEV_ISSUERS: '3' }, 'DEV_ISSUERS');
+  });
 });

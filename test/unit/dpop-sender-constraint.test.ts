@@ -10,6 +10,7 @@ import { createDpopKey, createProof } from '../../src/dev/dpop-proof.js';
 
 const TOKEN = 'a.bound.token';
 const principal = (jkt: string | undefined): Principal => ({
+  issuer: 'https://tenant.example.com/',
   subject: 'auth0|unit',
   permissions: new Set(),
   expiresAt: 2_000_000_000,

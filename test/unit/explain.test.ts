@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { graphql, GraphQLError, parse } from 'graphql';
 import type { JWTPayload } from 'jose';
-import { principalFrom } from '../../src/auth/principal.js';
+import { permissionsReader, principalFrom } from '../../src/auth/principal.js';
 import type { Denial } from '../../src/directives/operation-analysis.js';
 import { ErrorCode } from '../../src/errors.js';
 import { buildSchema } from '../../src/graphql/schema.js';
@@ -117,7 +117,7 @@ describe('explain(document, claims)', () => {
 
   it('agrees with what execution denies, for every case above', async () => {
     for (const { query, claims, permissionsClaim, variables } of cases) {
-      const contextValue = { principal: claims ? principalFrom(claims, permissionsClaim) : null };
+      const contextValue = { principal: claims ? principalFrom(claims, permissionsReader(permissionsClaim)) : null };
       const result = await graphql({ schema, source: query, contextValue, variableValues: variables ?? null });
       assert.equal(result.errors?.find((e) => !e.path), undefined, query);
       const executed = (result.errors ?? []).map((e) => e.path?.filter((p) => typeof p === 'string').join('.')).sort();

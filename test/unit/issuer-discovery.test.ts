@@ -9,7 +9,7 @@ import { captureLogs, type CapturedLogs } from '../helpers/log-capture.js';
 describe('discoverIssuer', () => {
   let idp: KeySetServer;
   let logs: CapturedLogs;
-  let derived: IssuerConfig;
+  let derived: Pick<IssuerConfig, 'issuer' | 'jwksUri' | 'audience' | 'discoveryUrl'>;
   beforeEach(async () => {
     idp = await KeySetServer.start();
     logs = captureLogs();
@@ -32,10 +32,11 @@ describe('discoverIssuer', () => {
     assert.deepEqual(logged(), [[30, 'issuer metadata', 'discovery', idp.issuer.slice(0, -1), `${idp.issuer}keys`, undefined]]);
   });
 
-  it('does nothing without a discovery URL (the embedded development issuer)', async () => {
-    const { discoveryUrl: _, ...embedded } = derived;
-    assert.equal(await discover(embedded), embedded);
-    assert.deepEqual([idp.discoveryFetches, logs.lines.length], [0, 0]);
+  it('fetches nothing without a discovery URL (a configured jwksUri, a development issuer), and says so', async () => {
+    const { discoveryUrl: _, ...configured } = derived;
+    assert.equal(await discover(configured), configured);
+    assert.equal(idp.discoveryFetches, 0);
+    assert.deepEqual(logged(), [[30, 'issuer metadata', 'configured', idp.issuer, `${idp.issuer}.well-known/jwks.json`, undefined]]);
   });
 
   const unusable: Record<string, [(idp: KeySetServer) => KeySetServer['discovery'], string]> = {

@@ -81,7 +81,7 @@ describe('the context builder reports each refusal by reason', () => {
     await refused(build(request(`Bearer ${token}`, ['Authorization', `Bearer ${token}`, 'authorization', `Bearer ${token}`])));
     await refused(build(request('Bearer a b')));
     await refused(build(request(`Bearer ${await c.token({ exp: Math.floor(c.clock.now / 1000) - 60 })}`)));
-    const unavailable = createContextBuilder({ keySet: c.verifier.keySet, verify: () => Promise.reject(new KeySetUnavailableError('down')) }, undefined, telemetry);
+    const unavailable = createContextBuilder({ verify: () => Promise.reject(new KeySetUnavailableError('down')) }, undefined, telemetry);
     await refused(unavailable(request(`Bearer ${token}`)));
     assert.deepEqual(telemetry.take(), ['rejected misplaced', 'rejected malformed', 'rejected ERR_JWT_EXPIRED', 'rejected key_set_unavailable']);
   });
@@ -90,7 +90,7 @@ describe('the context builder reports each refusal by reason', () => {
 describe('the DPoP check reports each proof and each refusal', async () => {
   const TOKEN = 'a.bound.token';
   const key = await createDpopKey();
-  const bound = (jkt: string | undefined): Principal => ({ subject: 'auth0|unit', permissions: new Set(), expiresAt: 2e9, notBefore: undefined, confirmation: { jkt } });
+  const bound = (jkt: string | undefined): Principal => ({ subject: 'auth0|unit', issuer: undefined, permissions: new Set(), expiresAt: 2e9, notBefore: undefined, confirmation: { jkt } });
   const carrier = async (nonce?: string): Promise<ProofCarrier> => ({
     method: 'POST',
     url: '/graphql',

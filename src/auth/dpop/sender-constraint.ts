@@ -59,6 +59,8 @@ export interface SenderConstraintOptions {
   replayStore?: ReplayStore;
   /** Present when `DPOP_NONCE` asks for server nonces. */
   nonces?: NonceSource;
+  /** Each issuer's own `dpopRequired`; `settings.required` applies to an issuer not in it. */
+  requiredBy?: ReadonlyMap<string, boolean>;
   /** Seconds since the epoch. */
   now?: () => number;
   /** Told of each refusal and each proof's outcome; proof checks run in spans of their own. */
@@ -67,11 +69,12 @@ export interface SenderConstraintOptions {
 
 /**
  * The binding rules of RFC 9449: a DPoP-bound token only with a proof from its key, an unbound one
- * only as Bearer (and not at all under `DPOP_REQUIRED`), each proof once.
+ * only as Bearer (and not at all where its issuer requires DPoP), each proof once. The challenges
+ * follow `DPOP_REQUIRED`, since most failures happen before the token's issuer is known.
  */
 export function createSenderConstraint(
   settings: DpopSettings = DPOP_DEFAULTS,
-  { replayStore = new MemoryReplayStore(), nonces, now = () => Date.now() / 1000, telemetry = NO_TELEMETRY }: SenderConstraintOptions = {},
+  { replayStore = new MemoryReplayStore(), nonces, requiredBy, now = () => Date.now() / 1000, telemetry = NO_TELEMETRY }: SenderConstraintOptions = {},
 ): SenderConstraint {
   const challenge = (scheme: AuthScheme): ChallengeOptions => ({
     scheme,
@@ -101,8 +104,9 @@ export function createSenderConstraint(
     challenge,
     async check(request, { scheme, token }, principal) {
       if (scheme === 'bearer') {
+        const required = (principal.issuer === undefined ? undefined : requiredBy?.get(principal.issuer)) ?? settings.required;
         if (principal.confirmation !== undefined) throw fail('invalid_token', scheme, 'DPoP-bound token sent as Bearer', 'dpop_binding');
-        if (settings.required) throw fail('invalid_token', scheme, 'Bearer token while DPoP is required', 'dpop_binding');
+        if (required) throw fail('invalid_token', scheme, 'Bearer token while DPoP is required', 'dpop_binding');
         return;
       }
       const { confirmation } = principal;
