@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import type { JWTPayload } from 'jose';
 import { dpopCredentials } from '../src/dev/dpop-proof.js';
+import { readManifest } from '../src/documents/index.js';
 import { MessageText } from '../src/graphql/resolvers.js';
+import { SPA_MANIFEST_FILE } from '../src/tooling/access-matrix.js';
 import { freePort } from '../support/free-port.js';
 import { sign, type KeySetServer, type SigningKey } from '../support/key-set-server.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
@@ -18,8 +21,10 @@ export type ContenderKey =
   | 'mercurius'
   | 'admin'
   | 'admin-dpop'
+  | 'admin-document'
   | 'public'
   | 'admin-uncached'
+  | 'admin-rate-limited'
   | 'rest'
   | 'admin-metrics'
   | 'admin-traced';
@@ -65,6 +70,15 @@ export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMes
   };
 }
 
+/** The example SPA's trusted documents, which the documentId contender's server enforces. */
+const SPA_MANIFEST = fileURLToPath(SPA_MANIFEST_FILE);
+
+/** `adminMessage` by the `documentId` of the SPA's `AdminMessage` operation, as the SPA sends it. */
+function adminByDocumentId(baseUrl: string, token: string): Target {
+  const { id } = readManifest(SPA_MANIFEST).find((operation) => operation.body.includes('adminMessage'))!;
+  return { ...graphqlQuery(baseUrl, 'adminMessage', token), body: JSON.stringify({ documentId: id }) };
+}
+
 /**
  * `adminMessage` with a DPoP-bound admin token (`cnf.jkt` of a fresh key) and a fresh proof per
  * request. The proofs are signed before each run, so the load generator does not spend the run
@@ -88,7 +102,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
   const receiver = await startOtlpReceiver();
   const metricsEnv = async () => ({ METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' });
   const tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' };
-  const [floor, restPeer, apollo, yoga, mercurius, project, uncached, metered, traced] = await Promise.all([
+  const [floor, restPeer, apollo, yoga, mercurius, project, uncached, rateLimited, trusted, metered, traced] = await Promise.all([
     startBenchServer('floor.mjs'),
     startBenchServer('rest-express.mjs', peerArgs),
     startBenchServer('apollo-shield.mjs', peerArgs),
@@ -96,6 +110,9 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     startBenchServer('mercurius.mjs', peerArgs),
     startProject(projectEnv(issuer), projectNodeArgs),
     startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' }), projectNodeArgs),
+    // A quota no run can reach, counted in memory: what charging every request costs.
+    startProject(projectEnv(issuer, { RATE_LIMIT: '999999999/60' }), projectNodeArgs),
+    startProject(projectEnv(issuer, { TRUSTED_DOCUMENTS: SPA_MANIFEST, TRUSTED_DOCUMENTS_MODE: 'enforce' }), projectNodeArgs),
     metricsEnv().then((env) => startProject(projectEnv(issuer, env), projectNodeArgs)),
     metricsEnv().then((env) => startProject(projectEnv(issuer, { ...env, ...tracingEnv }), projectNodeArgs)),
   ]);
@@ -108,8 +125,10 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'mercurius', label: 'GraphQL peer: Fastify + mercurius-auth', peer: 'graphql', server: mercurius, target: admin(mercurius) },
     { key: 'admin', label: 'this project: adminMessage, admin token', server: project, target: admin(project) },
     { key: 'admin-dpop', label: 'this project: adminMessage, DPoP-bound token + fresh proof per request', server: project, target: await dpopAdmin(project.url, mint) },
+    { key: 'admin-document', label: 'this project: adminMessage by documentId, TRUSTED_DOCUMENTS enforce', server: trusted, target: adminByDocumentId(trusted.url, token) },
     { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
+    { key: 'admin-rate-limited', label: 'this project: adminMessage, RATE_LIMIT never reached, in-memory store', server: rateLimited, target: admin(rateLimited) },
     { key: 'rest', label: 'this project: REST /api/messages/admin', server: project, target: restAdmin(project.url, token) },
     { key: 'admin-metrics', label: 'this project: adminMessage, metrics on', server: metered, target: admin(metered) },
     { key: 'admin-traced', label: 'this project: adminMessage, metrics + traces sampled at 1%', server: traced, target: admin(traced) },

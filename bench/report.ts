@@ -91,7 +91,7 @@ export function observabilityCostLine(summaries: readonly Summary[]): string {
 /** The targets, each a comparison within this one run. */
 export function targetLines(summaries: readonly Summary[]): string[] {
   const by = (key: ContenderKey) => find(summaries, key);
-  const [admin, anonymous, rest, restPeer] = [by('admin'), by('public'), by('rest'), by('rest-peer')];
+  const [admin, anonymous, rest, restPeer, rateLimited, document] = [by('admin'), by('public'), by('rest'), by('rest-peer'), by('admin-rate-limited'), by('admin-document')];
   const graphqlPeers = summaries.filter((s) => s.peer === 'graphql');
   const fastest = graphqlPeers.reduce((a, b) => (a.median >= b.median ? a : b));
   const lowestPeerP99 = Math.min(...summaries.filter((s) => s.peer).map((s) => s.fixedRateP99));
@@ -102,6 +102,8 @@ export function targetLines(summaries: readonly Summary[]): string[] {
     line('adminMessage ÷ REST peer', admin.median / restPeer.median, '≥ 2.00', admin.median >= 2 * restPeer.median),
     line('REST mirror ÷ REST peer', rest.median / restPeer.median, '≥ 2.00', rest.median >= 2 * restPeer.median),
     line('adminMessage ÷ anonymous publicMessage', anonymousShare, 'within 0.90–1.10', Math.abs(anonymousShare - 1) <= 0.1),
+    line('adminMessage with a rate limit never reached ÷ adminMessage', rateLimited.median / admin.median, '≥ 0.95', rateLimited.median >= 0.95 * admin.median),
+    line('adminMessage by documentId (enforce) ÷ free-form adminMessage', document.median / admin.median, '≥ 1.00', document.median >= admin.median),
     line('adminMessage p99 at the fixed rate ÷ the lowest peer p99', admin.fixedRateP99 / lowestPeerP99, '≤ 1.00', admin.fixedRateP99 <= lowestPeerP99),
     line('adminMessage with metrics ÷ without', by('admin-metrics').median / admin.median, '≥ 0.95', by('admin-metrics').median >= 0.95 * admin.median),
     line('adminMessage with metrics and 1 % traces ÷ without', by('admin-traced').median / admin.median, '≥ 0.90', by('admin-traced').median >= 0.9 * admin.median),

@@ -3,13 +3,26 @@
  * default), the one origin the API lets browsers call it from. The browser test serves it too.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
+import ts from 'typescript';
 import { loadConfigOrExit } from '../src/config.js';
 
 const SPA_DIR = fileURLToPath(new URL('../examples/spa/', import.meta.url));
+/** The typed documents GraphQL Code Generator writes for the page (`npm run codegen`). */
+const DOCUMENTS_MODULE = 'generated/graphql.ts';
+
+/**
+ * The generated documents as the browser can load them: TypeScript with its types removed, which
+ * leaves each operation's hash. The page needs no build step and no bundler for that.
+ */
+function documentsModule(): string {
+  const source = readFileSync(`${SPA_DIR}${DOCUMENTS_MODULE}`, 'utf8');
+  return ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+}
 
 export interface SpaServer {
   /** The origin the page is served from, e.g. http://127.0.0.1:4040 */
@@ -21,6 +34,10 @@ export interface SpaServer {
 export async function serveSpa(host: string, port: number): Promise<SpaServer> {
   const app = express();
   app.disable('x-powered-by');
+  const documents = documentsModule();
+  app.get(`/${DOCUMENTS_MODULE}`, (_req, res) => {
+    res.type('text/javascript').send(documents);
+  });
   app.use(express.static(SPA_DIR));
   const server = createServer(app).listen(port, host);
   await once(server, 'listening');

@@ -3,6 +3,7 @@
  * validated once at start-up: a bad value stops the server with one line naming the variable.
  */
 import { fileURLToPath } from 'node:url';
+import proxyAddr from 'proxy-addr';
 import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
 import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/sender-constraint.js';
 import type { KeySetTimings } from './auth/key-set.js';
@@ -35,8 +36,13 @@ export interface Config {
    * none is configured outside production: `main` then starts development issuers and fills this in.
    */
   issuers: IssuerConfig[] | EmbeddedIssuers;
-  /** Whether schema introspection and `/schema.graphql` are served (tooling depends on them). */
-  introspection: boolean;
+  /**
+   * Whether schema introspection and `/schema.graphql` are served (tooling depends on them);
+   * `per-caller` serves each caller only what its token could be granted.
+   */
+  introspection: Introspection;
+  /** The manifest of the operations clients were built with, and whether others are refused or only logged. */
+  trustedDocuments: TrustedDocumentsConfig | undefined;
   /** Limits on each connection, so slow or idle clients cannot hold the server's sockets. */
   http: HttpLimits;
   /** How many verified tokens are remembered for each issuer; 0 turns the cache off. */
@@ -60,12 +66,42 @@ export interface Config {
   subscriptionMaxMessageBytes: number;
   /** DPoP (RFC 9449): proof rules, the public origins (`PUBLIC_URL`), `DPOP_REQUIRED` and `DPOP_NONCE`. */
   dpop: DpopSettings & { nonce: boolean };
-  /** Where DPoP proofs are remembered across replicas; unset keeps them in this process's memory. */
+  /** Where DPoP proofs and rate-limit counters are kept across replicas; unset keeps them in this process's memory. */
   redisUrl: URL | undefined;
   /** The Prometheus listener (`METRICS_PORT`, `METRICS_HOST`; no host: the API's own address); undefined opens none. */
   metrics: { port: number; host: string | undefined } | undefined;
   /** Traces, from the standard `OTEL_*` variables; undefined while no OTLP endpoint is set. */
   tracing: TracingSettings | undefined;
+  /** Per-caller quotas, charged by query cost; see docs/operations.md. */
+  rateLimits: RateLimitSettings;
+}
+
+/** `<points>/<seconds>`: at most `points` cost points in each window of `windowS` seconds. */
+export interface Quota {
+  points: number;
+  windowS: number;
+}
+
+export interface RateLimitSettings {
+  /** `RATE_LIMIT`: each token holder's quota (issuer and `sub`); undefined is no limit. */
+  authenticated: Quota | undefined;
+  /** `RATE_LIMIT_ANONYMOUS`: each client address's quota, for requests without a valid token. */
+  anonymous: Quota | undefined;
+  /** What happens while Redis cannot count: `open` counts in this process instead, `closed` refuses with 503. */
+  onStoreFailure: 'open' | 'closed';
+  /** `TRUSTED_PROXIES`, in proxy-addr's syntax: peers whose `X-Forwarded-For` names the client. */
+  trustedProxies: string[];
+}
+
+export type PermissionsClaim = 'permissions' | 'scope';
+
+export type Introspection = boolean | 'per-caller';
+
+export interface TrustedDocumentsConfig {
+  /** An Apollo persisted query manifest or GraphQL Code Generator's `persisted-documents.json`. */
+  file: string;
+  /** `enforce` refuses any other operation; `log` runs it and logs its hash. */
+  mode: 'enforce' | 'log';
 }
 
 export type Mode = 'production' | 'development' | 'test';
@@ -122,7 +158,8 @@ export function loadConfig(env: Env): Config {
     clientOriginUrl: origin(env, 'CLIENT_ORIGIN_URL', 'http://localhost:4040'),
     issuers: issuers(env, production, { algorithms: [...DEFAULT_ALGORITHMS], keySet: keySetTimings(env), dpopRequired }),
     // The SDL and introspection list every permission and where it applies: public only on purpose in production.
-    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
+    introspection: introspection(env, production),
+    trustedDocuments: trustedDocuments(env),
     http: {
       headersTimeoutMs,
       // Node refuses a request timeout shorter than the headers timeout.
@@ -151,7 +188,51 @@ export function loadConfig(env: Env): Config {
     redisUrl: redisUrl(env),
     metrics: nonEmpty(env, 'METRICS_PORT') === undefined ? undefined : { port: integer(env, 'METRICS_PORT', 0, 0, 65535), host: nonEmpty(env, 'METRICS_HOST') },
     tracing: tracing(env),
+    rateLimits: {
+      authenticated: quota(env, 'RATE_LIMIT'),
+      anonymous: quota(env, 'RATE_LIMIT_ANONYMOUS'),
+      onStoreFailure: oneOf(env, 'RATE_LIMIT_ON_STORE_FAILURE', ['open', 'closed'], 'open'),
+      trustedProxies: trustedProxies(env),
+    },
   };
+}
+
+const QUOTA = /^(\d{1,9})\/(\d{1,6})$/;
+
+function quota(env: Env, name: string): Quota | undefined {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return undefined;
+  const [, points, windowS] = QUOTA.exec(value.replace(/\s+/g, '')) ?? [];
+  if (!points || !windowS || Number(points) < 1 || Number(windowS) < 1 || Number(windowS) > 86_400) {
+    throw new ConfigError(name, `must be <points>/<seconds>, e.g. 600/60, with seconds from 1 to 86400, got "${value}"`);
+  }
+  return { points: Number(points), windowS: Number(windowS) };
+}
+
+/** A comma-separated list, as Express's `trust proxy` takes it, checked by proxy-addr itself. */
+function trustedProxies(env: Env): string[] {
+  const items = nonEmpty(env, 'TRUSTED_PROXIES')?.split(',').map((item) => item.trim()).filter(Boolean) ?? [];
+  try {
+    proxyAddr.compile(items);
+  } catch (error) {
+    throw new ConfigError('TRUSTED_PROXIES', `must list addresses, CIDR ranges or loopback, linklocal, uniquelocal: ${(error as Error).message}`);
+  }
+  return items;
+}
+
+function introspection(env: Env, production: boolean): Introspection {
+  const value = nonEmpty(env, 'GRAPHQL_INTROSPECTION')?.toLowerCase();
+  if (value === 'per-caller') return value;
+  if (value === undefined || ['true', 'false', '1', '0'].includes(value)) return boolean(env, 'GRAPHQL_INTROSPECTION', !production);
+  throw new ConfigError('GRAPHQL_INTROSPECTION', `must be true, false or per-caller, got "${value}"`);
+}
+
+function trustedDocuments(env: Env): TrustedDocumentsConfig | undefined {
+  const file = nonEmpty(env, 'TRUSTED_DOCUMENTS');
+  const mode = oneOf(env, 'TRUSTED_DOCUMENTS_MODE', ['enforce', 'log'], 'enforce');
+  if (file !== undefined) return { file, mode };
+  if (nonEmpty(env, 'TRUSTED_DOCUMENTS_MODE') !== undefined) throw new ConfigError('TRUSTED_DOCUMENTS_MODE', 'needs TRUSTED_DOCUMENTS, the manifest it applies to');
+  return undefined;
 }
 
 /**

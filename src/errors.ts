@@ -15,6 +15,14 @@ export enum ErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** The caller's rate-limit quota is used up until the window in `Retry-After` ends. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** `RATE_LIMIT_ON_STORE_FAILURE=closed` and the shared counters (Redis) cannot be reached. */
+  RATE_LIMIT_UNAVAILABLE = 'RATE_LIMIT_UNAVAILABLE',
+  /** A `documentId` or persisted-query hash that the trusted documents do not list (Apollo Router's code). */
+  PERSISTED_QUERY_NOT_IN_LIST = 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** A free-form query whose text is not one of the trusted documents, in `enforce` mode (Apollo Router's code). */
+  QUERY_NOT_IN_SAFELIST = 'QUERY_NOT_IN_SAFELIST',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -28,6 +36,10 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.RATE_LIMIT_UNAVAILABLE]: 503,
+  [ErrorCode.PERSISTED_QUERY_NOT_IN_LIST]: 400,
+  [ErrorCode.QUERY_NOT_IN_SAFELIST]: 400,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };
 
@@ -42,7 +54,11 @@ export const ErrorMessage = {
   UNABLE_TO_VERIFY: 'Unable to verify credentials',
   NOT_FOUND: 'Not Found',
   METHOD_NOT_ALLOWED: 'Method Not Allowed',
+  RATE_LIMITED: 'Too Many Requests',
+  RATE_LIMIT_UNAVAILABLE: 'Service Unavailable',
   INTERNAL_SERVER_ERROR: 'Internal Server Error',
+  PERSISTED_QUERY_NOT_IN_LIST: 'Persisted query not found in the persisted query list',
+  QUERY_NOT_IN_SAFELIST: 'The operation body was not found in the persisted query safelist',
 } as const;
 
 /** RFC 6750 §3 challenges; `error` tells a client whether to fix its request or get a new token. */
@@ -148,6 +164,14 @@ export function badUserInputError(message: string): GraphQLError {
 export function internalServerError(): GraphQLError {
   const code = ErrorCode.INTERNAL_SERVER_ERROR;
   return new GraphQLError(ErrorMessage.INTERNAL_SERVER_ERROR, { extensions: { code, http: { status: httpStatusOf[code] } } });
+}
+
+/**
+ * An operation the trusted documents do not allow, refused before anything is parsed or run. The
+ * message never echoes the id or the text, and says nothing about what else the server has seen.
+ */
+export function untrustedOperationError(code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST | ErrorCode.QUERY_NOT_IN_SAFELIST): GraphQLError {
+  return new GraphQLError(ErrorMessage[code], { extensions: { code } });
 }
 
 const errorCodes: ReadonlySet<unknown> = new Set(Object.values(ErrorCode));

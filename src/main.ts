@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfigOrExit, type IssuerConfig, type ResolvedConfig } from './config.js';
 import type { TokenMinter } from './dev/dev-issuer.js';
 import { AccessRuleError } from './directives/lint-access-rules.js';
+import { ManifestError, TrustedDocumentError } from './documents/index.js';
 import { buildApp } from './http/app.js';
 import { createLimitedServer } from './http/connection-limits.js';
 import { traceLogFields } from './observability/observability.js';
@@ -106,9 +107,9 @@ async function main(): Promise<void> {
 }
 
 await main().catch((error: unknown) => {
-  // A wrong access rule, or issuers that turn out to be one once discovered, are reported like a
-  // wrong setting: the problems, without a stack trace.
-  if (!(error instanceof AccessRuleError || error instanceof ConfigError)) throw error;
+  // A wrong access rule, issuers that turn out to be one once discovered, or a trusted document
+  // that does not fit the schema, are reported like a wrong setting: the problems, without a stack trace.
+  if (!(error instanceof AccessRuleError || error instanceof ConfigError || error instanceof ManifestError || error instanceof TrustedDocumentError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 });

@@ -1,9 +1,12 @@
 // An example browser client of the Hello World API: plain JavaScript, no build step, no library.
 // It calls the API the way the Auth0 "Hello World" samples do: `fetch` with a JSON content type
 // and a bearer token, or with "Use DPoP" a DPoP-bound token and a fresh proof per request, and it
-// shows each result, or the error's message, as JSON.
+// shows each result, or the error's message, as JSON. Its GraphQL operations are trusted
+// documents: GraphQL Code Generator turns operations.graphql into typed documents that carry only
+// each operation's hash, and the page sends that hash as `documentId`, never a query's text.
 
 import { createDpopKey, createProof } from './dpop.js';
+import { AdminMessageDocument, ProtectedMessageDocument, PublicMessageDocument } from './generated/graphql.ts';
 
 const ADMIN_PERMISSION = 'read:admin-messages';
 
@@ -11,9 +14,9 @@ const calls = [
   { id: 'rest-public', kind: 'REST', title: 'GET /api/messages/public', run: () => callRest('/api/messages/public') },
   { id: 'rest-protected', kind: 'REST', title: 'GET /api/messages/protected', run: () => callRest('/api/messages/protected') },
   { id: 'rest-admin', kind: 'REST', title: 'GET /api/messages/admin', run: () => callRest('/api/messages/admin') },
-  { id: 'graphql-public', kind: 'GraphQL', title: '{ publicMessage { text } }', run: () => callGraphQL('publicMessage') },
-  { id: 'graphql-protected', kind: 'GraphQL', title: '{ protectedMessage { text } }', run: () => callGraphQL('protectedMessage') },
-  { id: 'graphql-admin', kind: 'GraphQL', title: '{ adminMessage { text } }', run: () => callGraphQL('adminMessage') },
+  { id: 'graphql-public', kind: 'GraphQL', title: 'query PublicMessage', run: () => callGraphQL(PublicMessageDocument, 'publicMessage') },
+  { id: 'graphql-protected', kind: 'GraphQL', title: 'query ProtectedMessage', run: () => callGraphQL(ProtectedMessageDocument, 'protectedMessage') },
+  { id: 'graphql-admin', kind: 'GraphQL', title: 'query AdminMessage', run: () => callGraphQL(AdminMessageDocument, 'adminMessage') },
 ];
 
 const apiUrlField = document.querySelector('#api-url');
@@ -59,9 +62,9 @@ async function callRest(path) {
   return { ok: response.ok, status: response.status, shown: response.ok ? body : { message: body.message } };
 }
 
-/** A GraphQL query: a denied field comes back as an error with a code, next to `data`. */
-async function callGraphQL(field) {
-  const response = await send(`${apiUrl()}/graphql`, { method: 'POST', body: JSON.stringify({ query: `{ ${field} { text } }` }) });
+/** A GraphQL query by its `documentId`: a denied field comes back as an error with a code, next to `data`. */
+async function callGraphQL(document, field) {
+  const response = await send(`${apiUrl()}/graphql`, { method: 'POST', body: JSON.stringify({ documentId: document.__meta__.hash }) });
   const body = await response.json();
   const error = body.errors?.[0];
   if (error) return { ok: false, status: response.status, shown: { message: error.message, code: error.extensions?.code } };

@@ -14,9 +14,11 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { createFormatError } from './format-error.js';
-import { queryLimits } from './query-limits.js';
+import type { queryLimits } from './query-limits.js';
 
 export interface OperationRulesOptions {
+  /** The query limits, shared with what charges an operation by its cost. */
+  limits: ReturnType<typeof queryLimits>;
   /** Whether `__schema` and `__type` may be asked for (`GRAPHQL_INTROSPECTION`). */
   introspection: boolean;
   /** Production hides field suggestions and the permissions a denial lacked. */
@@ -71,8 +73,7 @@ const SUGGESTION = / ?Did you mean(.+?)\?$/;
  * suggestions hidden in production, masking. A rule added here holds on both transports; the
  * transports only differ in how they carry the answer.
  */
-export function operationRules({ introspection, production }: OperationRulesOptions): OperationRules {
-  const limits = queryLimits();
+export function operationRules({ limits, introspection, production }: OperationRulesOptions): OperationRules {
   // graphql-js's own rule rather than Apollo's `introspection: false`, so that sockets, which do
   // not pass through Apollo, refuse introspection with the same rule and the same words.
   const validationRules: ValidationRule[] = [

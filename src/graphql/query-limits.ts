@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { ParseOptions, ValidationRule } from 'graphql';
+import { Kind, type OperationDefinitionNode, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
 import { noIntrospectionAliases } from './introspection-aliases.js';
 
 /**
@@ -26,8 +26,20 @@ export const QueryLimits = {
   cost: 100_000,
 } as const;
 
+export interface QueryLimitOptions {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+  parseOptions: ParseOptions;
+  /**
+   * graphql-armor's cost estimate of an operation that passed these rules, as its cost limit
+   * computed it; undefined for one they never validated.
+   */
+  costOf(operation: OperationDefinitionNode): number | undefined;
+}
+
 /** Apollo Server options that enforce `QueryLimits`: graphql-armor's rules and plugins, and graphql-js's token limit. */
-export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[]; parseOptions: ParseOptions } {
+export function queryLimits(): QueryLimitOptions {
+  const estimates = costRecorder();
   const { plugins, validationRules } = new ApolloArmor({
     maxDepth: { n: QueryLimits.depth, flattenFragments: true, ignoreIntrospection: false },
     maxAliases: { n: QueryLimits.aliases },
@@ -36,7 +48,7 @@ export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules:
     // own `maxTokens` gives the 400 of any parse failure.
     maxTokens: { enabled: false },
     // Introspection counts too: its default exemption let an aliased `__schema` document return 255 KB.
-    costLimit: { maxCost: QueryLimits.cost, ignoreIntrospection: false },
+    costLimit: { maxCost: QueryLimits.cost, ignoreIntrospection: false, onAccept: [estimates.record] },
     // `operation-rules.ts` hides suggestions in production, on both transports, and they help
     // during development.
     blockFieldSuggestion: { enabled: false },
@@ -46,5 +58,25 @@ export function queryLimits(): { plugins: ApolloServerPlugin[]; validationRules:
     plugins: plugins as unknown as ApolloServerPlugin[],
     validationRules: [...validationRules, noIntrospectionAliases],
     parseOptions: { maxTokens: QueryLimits.tokens },
+    costOf: (operation) => estimates.costs.get(operation),
   };
+}
+
+/**
+ * Keeps each accepted operation's estimate with its node. graphql-armor reports an estimate with
+ * the validation context only, once per operation in document order, so the n-th report of a
+ * context belongs to its document's n-th operation. Apollo caches validated documents and reuses
+ * the same nodes, so a cached document keeps its estimates without being validated again.
+ */
+function costRecorder() {
+  const costs = new WeakMap<OperationDefinitionNode, number>();
+  const reported = new WeakMap<ValidationContext, number>();
+  const record = (context: ValidationContext | null, details: { n?: unknown }) => {
+    if (!context || typeof details.n !== 'number') return;
+    const index = reported.get(context) ?? 0;
+    reported.set(context, index + 1);
+    const operation = context.getDocument().definitions.filter((node) => node.kind === Kind.OPERATION_DEFINITION)[index];
+    if (operation) costs.set(operation, details.n);
+  };
+  return { costs, record };
 }

@@ -13,12 +13,15 @@ import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { authChallenge, ErrorCode } from '../errors.js';
+import { createDocuments } from '../documents/index.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
 import { operationRules } from '../graphql/operation-rules.js';
+import { queryLimits } from '../graphql/query-limits.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
 import { createObservability } from '../observability/observability.js';
+import { createRateLimits, type RateLimitHooks } from '../limits/rate-limits.js';
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
@@ -38,6 +41,8 @@ export interface AppOptions {
   minters?: readonly TokenMinter[];
   /** The executable schema; tests pass their own to exercise failures the real one cannot produce. */
   schema?: GraphQLSchema;
+  /** Told of refused and uncounted rate-limit charges instead of the metrics; tests pass their own. */
+  rateLimitHooks?: RateLimitHooks;
 }
 
 export interface App {
@@ -59,7 +64,7 @@ export { BODY_LIMIT } from './json-body.js';
 const GRAPHQL_PATH = '/graphql';
 
 /** Assembles the whole application without listening, so tests can start it on a random port. */
-export async function buildApp({ config, logger, minters, schema: givenSchema }: AppOptions): Promise<App> {
+export async function buildApp({ config, logger, minters, rateLimitHooks, schema: givenSchema }: AppOptions): Promise<App> {
   const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
   const { telemetry } = observability;
   // One schema and one context builder for GraphQL and REST alike, so both are decided the same way.
@@ -74,23 +79,30 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
   });
   const buildContext = createContextBuilder(verifier, senderConstraint, telemetry);
   const graphqlContext = withContextFailureLog(buildContext);
+  const limits = queryLimits();
+  const rateLimits = await createRateLimits({ config, logger, schema, queryLimits: limits, hooks: rateLimitHooks ?? telemetry });
+  const documents = createDocuments({ config, schema, limits });
   // One definition of the operation rules and error answers, for HTTP here and for WebSockets.
-  const rules = operationRules({ introspection: config.introspection, production: config.production });
+  const rules = operationRules({ limits, introspection: documents.introspection, production: config.production });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
     ...rules.apollo,
-    // A cached document's hash would tell anyone whether it has been run before.
+    // A cached document's hash would tell anyone whether it has been run before; trusted documents
+    // answer hashes from a fixed list instead (src/documents/).
     persistedQueries: false,
+    documentStore: documents.documentStore,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
       ...disableUnusedDefaultPlugins(),
+      ...documents.plugins,
       ...rules.plugins,
       ...observability.apolloPlugins,
+      ...rateLimits.plugins,
       loggingPlugin(logger),
       // Apollo's documented wiring for graphql-ws: stopping the server closes its sockets too.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
@@ -105,18 +117,20 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
   const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
   const missingTokenChallenge = authChallenge({ scheme: 'bearer', dpopAlgorithms: config.dpop.algorithms, bearerAccepted: !config.dpop.required });
   // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
-  const hotRoutes = new Map([
-    ...restRoutes({ schema, buildContext, cors: getOnlyCors, missingTokenChallenge }),
+  const plainRoutes = new Map([
+    ...restRoutes({ schema, buildContext: rateLimits.restContext(buildContext), cors: getOnlyCors, missingTokenChallenge }),
     [
       GRAPHQL_PATH,
       graphqlRoute({
         apollo,
-        buildContext: graphqlContext,
+        buildContext: rateLimits.graphqlContext(graphqlContext),
+        gate: documents.gateHttp,
         cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
         landingPage: config.production ? undefined : landingPageSecurityPolicy(),
       }),
     ],
   ]);
+  const hotRoutes = new Map([...plainRoutes].map(([path, route]) => [path, rateLimits.route(route)] as const));
 
   // Express keeps the routes whose cost does not matter, and answers every other path.
   const app = express();
@@ -126,7 +140,7 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
   app.use(healthRoutes(verifier));
   if (minters) app.get('/dev/token', getOnlyCors, devTokenRoute(minters));
   // The SDL discloses what introspection does and more, so it follows the same switch.
-  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema));
+  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema, documents.sdlFor && { sdlFor: documents.sdlFor, buildContext }));
   app.use(notFound);
   app.use(errorHandler);
 
@@ -158,10 +172,23 @@ export async function buildApp({ config, logger, minters, schema: givenSchema }:
     close: async () => {
       await apollo.stop();
       await replayStore.close();
+      await rateLimits.close();
       await observability.close();
     },
     attachSubscriptions: (server) =>
-      (subscriptions = attachSubscriptions(server, { schema, buildContext, config, logger, rules, telemetry, keySets: verifier, edgeRefusal })),
+      (subscriptions = attachSubscriptions(server, {
+        schema,
+        buildContext,
+        config,
+        logger,
+        rules,
+        telemetry,
+        keySets: verifier,
+        edgeRefusal,
+        gate: documents.gate,
+        schemaFor: documents.schemaFor,
+        chargeSubscription: rateLimits.chargeSubscription,
+      })),
   };
 }
 

@@ -5,8 +5,11 @@ import { recordHeaders, writeHeaders } from './recorded-headers.js';
 /** Request headers a browser client may send: its token, its DPoP proof, its JSON, and Apollo's CSRF opt-in. */
 const ALLOWED_HEADERS = ['Authorization', 'DPoP', 'Content-Type', 'apollo-require-preflight'];
 
-/** Response headers a browser client may read: the challenge and the DPoP server nonce (RFC 9449 §8). */
-const EXPOSED_HEADERS = ['WWW-Authenticate', 'DPoP-Nonce'];
+/**
+ * Response headers a browser client may read: the challenge, the DPoP server nonce (RFC 9449 §8),
+ * and the rate-limit headers, so that a page can slow down before it is refused.
+ */
+const EXPOSED_HEADERS = ['WWW-Authenticate', 'DPoP-Nonce', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
 
 /** How long a browser may reuse a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE_S = 86_400;

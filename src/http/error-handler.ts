@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ErrorCode, ErrorMessage, httpStatusOf } from '../errors.js';
+import type { GraphQLError } from 'graphql';
+import { ErrorCode, errorCodeOf, ErrorMessage, httpStatusOf } from '../errors.js';
 
 /**
  * Sends the seed's error body, `{"message": "..."}`, with the status the code maps to. Plain
@@ -8,6 +9,19 @@ import { ErrorCode, ErrorMessage, httpStatusOf } from '../errors.js';
  */
 export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
   sendJson(res, httpStatusOf[code], { message });
+}
+
+/**
+ * A GraphQL error outside `/graphql` (REST, `/schema.graphql`), in the seed's body: its code as
+ * status and its message. A request-level failure brings its own headers (the bearer challenge,
+ * `retry-after`); a field denied to an anonymous request gets the challenge that asks for a token.
+ */
+export function sendGraphQLError(res: ServerResponse, error: GraphQLError, missingTokenChallenge: string): void {
+  const code = errorCodeOf(error);
+  const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
+  if (headers) for (const [name, value] of headers) res.setHeader(name, value);
+  else if (code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', missingTokenChallenge);
+  sendError(res, code, error.message);
 }
 
 /** What Express's `res.json` writes, for responses outside Express. */

@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/context.js';
+import type { HttpGate } from '../documents/index.js';
+import { errorCodeOf, httpStatusOf } from '../errors.js';
 import type { CorsStep } from './cors-policy.js';
-import { answerError } from './error-handler.js';
+import { answerError, sendJson } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
 
 export interface GraphQLRouteOptions {
   apollo: ApolloServer<RequestContext>;
   buildContext: ContextBuilder;
+  /** The trusted documents' decision, before Apollo and before the token is verified; undefined lets every request through. */
+  gate?: HttpGate | undefined;
   cors: CorsStep;
   /** Outside production: relaxes the security policy for Apollo's landing page. */
   landingPage?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -21,16 +26,18 @@ export interface GraphQLRouteOptions {
  * Per-request logic for this route belongs in an Apollo plugin or in the steps `app.ts` runs for
  * every route, not in an Express middleware, which never sees these requests.
  */
-export function graphqlRoute({ apollo, buildContext, cors, landingPage }: GraphQLRouteOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function graphqlRoute({ apollo, buildContext, gate, cors, landingPage }: GraphQLRouteOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const respond = async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '';
     const query = url.indexOf('?');
-    const httpGraphQLRequest: HTTPGraphQLRequest = {
+    const received: HTTPGraphQLRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       headers: headerMapOf(req),
       search: query === -1 ? '' : url.slice(query),
       body: await readJsonBody(req, res),
     };
+    const httpGraphQLRequest = gate ? gate(received, req.log) : received;
+    if (httpGraphQLRequest instanceof GraphQLError) return sendGraphQLErrors(res, httpGraphQLRequest);
     // node:http sets `method` and `url` on every request its server emits.
     const context = () => buildContext(req as AuthRequest);
     const { status, headers, body } = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
@@ -47,6 +54,12 @@ export function graphqlRoute({ apollo, buildContext, cors, landingPage }: GraphQ
       respond(req, res).catch((failure: unknown) => (res.headersSent ? res.destroy() : answerError(failure, req, res)));
     });
   };
+}
+
+/** A request refused before Apollo, in the shape Apollo gives its own errors, so clients read both alike. */
+function sendGraphQLErrors(res: ServerResponse, error: GraphQLError): void {
+  const code = errorCodeOf(error);
+  sendJson(res, httpStatusOf[code], { errors: [{ message: error.message, extensions: { code } }] });
 }
 
 function headerMapOf(req: IncomingMessage): HeaderMap {

@@ -3,7 +3,7 @@ import { execute, GraphQLError, parse, validate, type DocumentNode, type GraphQL
 import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/context.js';
 import { BearerChallenge, ErrorCode, errorCodeOf } from '../errors.js';
 import type { CorsStep } from './cors-policy.js';
-import { answerError, methodNotAllowed, sendError, sendJson } from './error-handler.js';
+import { answerError, methodNotAllowed, sendGraphQLError, sendJson } from './error-handler.js';
 
 /**
  * The seed's REST routes, under `/api/messages`, and the GraphQL query each one runs. The alias
@@ -75,17 +75,4 @@ function runQuery(schema: GraphQLSchema, document: DocumentNode, buildContext: C
     if (errorCodeOf(error) === ErrorCode.INTERNAL_SERVER_ERROR) throw error.originalError ?? error;
     return sendGraphQLError(res, error, missingTokenChallenge);
   };
-}
-
-/**
- * Answers with the error's code as status and its message as the seed's body. A request-level
- * failure brings its own headers (the bearer challenge, `retry-after`); a field denied to an
- * anonymous request gets the challenge that asks for a token.
- */
-function sendGraphQLError(res: ServerResponse, error: GraphQLError, missingTokenChallenge: string): void {
-  const code = errorCodeOf(error);
-  const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
-  if (headers) for (const [name, value] of headers) res.setHeader(name, value);
-  else if (code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', missingTokenChallenge);
-  sendError(res, code, error.message);
 }

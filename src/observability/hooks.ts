@@ -48,6 +48,10 @@ export interface Telemetry {
   wsConnection(delta: 1 | -1, closeCode?: number): void;
   /** A subscription's event stream started (+1) or ended (-1). */
   subscription(delta: 1 | -1): void;
+  /** A request refused over its caller's quota, `authenticated` or `anonymous`. */
+  rateLimited(policy: 'authenticated' | 'anonymous'): void;
+  /** A charge Redis could not count: counted by this replica alone (`open`) or refused (`closed`). */
+  rateLimitStoreFailure(mode: 'open' | 'closed'): void;
   /** Runs `work` inside a child span of the current one; `policy` names a policy span's policy. */
   span<T>(name: SpanName, work: () => Promise<T>, policy?: string): Promise<T>;
 }
@@ -63,5 +67,7 @@ export const NO_TELEMETRY: Telemetry = {
   dpopProof: ignore,
   wsConnection: ignore,
   subscription: ignore,
+  rateLimited: ignore,
+  rateLimitStoreFailure: ignore,
   span: (_name, work) => work(),
 };

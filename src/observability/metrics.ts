@@ -83,10 +83,18 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
   const proofs = new Counter({ name: 'auth_dpop_proofs_total', help: 'DPoP proofs checked, by result.', labelNames: ['result'], registers });
   const sockets = new Gauge({ name: 'graphql_ws_connections', help: 'WebSocket connections open now.', registers });
   const subscriptions = new Gauge({ name: 'graphql_subscriptions', help: 'Subscriptions running now.', registers });
+  const limited = new Counter({ name: 'rate_limited_requests_total', help: 'Requests refused over their quota, by policy.', labelNames: ['policy'], registers });
+  const storeFailures = new Counter({
+    name: 'rate_limit_store_failures_total',
+    help: 'Rate-limit charges Redis could not count, by RATE_LIMIT_ON_STORE_FAILURE mode.',
+    labelNames: ['mode'],
+    registers,
+  });
   const closes = new Counter({ name: 'graphql_ws_closes_total', help: 'WebSocket connections closed, by close code.', labelNames: ['code'], registers });
 
   for (const reason of OWN_REJECTIONS) rejected.inc({ reason }, 0);
   for (const result of DPOP_RESULTS) proofs.inc({ result }, 0);
+  for (const policy of ['authenticated', 'anonymous']) limited.inc({ policy }, 0);
   for (const result of ['hit', 'miss']) cache.inc({ result }, 0);
 
   const decisionCounters = new Map<string, (decision: AuthzDecision) => void>();
@@ -122,6 +130,8 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
       if (closeCode !== undefined) closes.labels(CLOSE_CODES.has(closeCode) ? String(closeCode) : 'other').inc();
     },
     subscription: (delta) => subscriptions.inc(delta),
+    rateLimited: (policy) => limited.labels(policy).inc(),
+    rateLimitStoreFailure: (mode) => storeFailures.labels(mode).inc(),
   };
 
   return {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -9,6 +9,7 @@ import type { ContextBuilder, RequestContext } from '../auth/context.js';
 import type { KeySetChanges } from '../auth/key-set.js';
 import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
+import type { OperationGate, OperationRequest, OperationSchema } from '../documents/index.js';
 import { ErrorCode } from '../errors.js';
 import type { OperationRules } from '../graphql/operation-rules.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
@@ -33,8 +34,14 @@ export interface SubscriptionOptions {
   keySets: KeySetChanges;
   /** The HTTP edge's own refusal of a request (its path, its `Host`), so an upgrade is matched as any request is. */
   edgeRefusal(request: IncomingMessage): { status: number; reason: string } | undefined;
+  /** Which operations may run: the trusted documents' decision, the same as over HTTP. */
+  gate: OperationGate;
+  /** The schema an operation runs on: with per-caller introspection, the caller's view for introspection, as over HTTP. */
+  schemaFor: OperationSchema;
   /** Told of sockets opening and closing, and of event streams starting and ending. */
   telemetry?: Telemetry;
+  /** Charges a subscription to its caller's rate limit as it starts; the error to send when refused. */
+  chargeSubscription?: ((context: RequestContext, upgrade: IncomingMessage, operation: OperationDefinitionNode | undefined) => Promise<GraphQLError | undefined>) | undefined;
 }
 
 export interface Subscriptions {
@@ -64,7 +71,7 @@ interface Connection {
  */
 export function attachSubscriptions(
   server: Server,
-  { schema, buildContext, config, logger, rules, keySets, edgeRefusal, telemetry = NO_TELEMETRY }: SubscriptionOptions,
+  { schema, buildContext, config, logger, rules, keySets, edgeRefusal, gate, schemaFor, telemetry = NO_TELEMETRY, chargeSubscription }: SubscriptionOptions,
 ): Subscriptions {
   // A message is at most as large as an HTTP body: `ws` closes the socket with 1009 past it, before
   // buffering more (its default is 100 MiB, which an anonymous `connection_init` could fill).
@@ -154,21 +161,18 @@ export function attachSubscriptions(
         connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
         return true;
       },
-      onSubscribe({ subscriptions, extra: { socket } }, _id, payload) {
+      async onSubscribe({ subscriptions, extra: { socket, request } }, _id, payload) {
         const context = connections.get(socket)!.context!;
         // graphql-ws has entered this id already, so the count includes it.
         if (Object.keys(subscriptions).length > config.subscriptionMaxPerConnection) {
           return [new GraphQLError(`At most ${config.subscriptionMaxPerConnection} subscriptions may run on one connection`, { extensions: { code: ErrorCode.BAD_REQUEST } })];
         }
-        const prepared = rules.prepare(schema, payload);
-        if ('errors' in prepared) return prepared.errors;
-        const { document } = prepared;
-        const variables = payload.variables ?? undefined;
-        if (config.unauthorizedMode === 'reject') {
-          const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
-          if (rejected) return [rejected];
-        }
-        return { schema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+        const prepared = prepare(context, payload);
+        if (!chargeSubscription) return prepared;
+        // Its cost when it starts, nothing per event; refused before it starts, 1 point.
+        const operation = 'document' in prepared ? (getOperationAST(prepared.document, prepared.operationName) ?? undefined) : undefined;
+        const refused = await chargeSubscription(context, request, operation);
+        return refused ? [refused] : prepared;
       },
       onOperation({ extra: { socket } }, id, _payload, _args, result) {
         if (!(Symbol.asyncIterator in result)) return;
@@ -195,6 +199,27 @@ export function attachSubscriptions(
     },
     sockets,
   );
+  /** The execution arguments of a `subscribe` message, or the errors that refuse it before it starts. */
+  function prepare(context: RequestContext, payload: OperationRequest & { operationName?: string | null; variables?: Record<string, unknown> | null }): ExecutionArgs | readonly GraphQLError[] {
+    const gated = gate(payload, context.log);
+    if (gated instanceof GraphQLError) return [gated];
+    // A trusted document was parsed and validated at start.
+    let document = gated.document;
+    if (!document) {
+      const checked = rules.prepare(schema, { query: gated.query ?? '', operationName: payload.operationName, variables: payload.variables });
+      if ('errors' in checked) return checked.errors;
+      document = checked.document;
+    }
+    const variables = payload.variables ?? undefined;
+    if (config.unauthorizedMode === 'reject') {
+      const rejected = rejection(schema, document, context, { operationName: payload.operationName, variables }, { listDenied: !config.production, telemetry });
+      if (rejected) return [rejected];
+    }
+    const executionSchema = schemaFor(context.principal, document, payload.operationName);
+    if (executionSchema instanceof GraphQLError) return [executionSchema];
+    return { schema: executionSchema, document, contextValue: context, operationName: payload.operationName ?? null, variableValues: variables ?? null };
+  }
+
   let closing: Promise<void> | undefined;
   return {
     close: () => {

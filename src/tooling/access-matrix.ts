@@ -1,7 +1,19 @@
-import type { AccessRule } from '../directives/access-rule.js';
+import { fileURLToPath } from 'node:url';
+import type { GraphQLSchema } from 'graphql';
+import { readManifest } from '../documents/index.js';
+import { accessRules, type AccessRule } from '../directives/access-rule.js';
+import { operationAccess, type OperationAccess } from './operation-access.js';
 
 /** The committed review copy of the matrix at the project root; `npm test` fails when it is stale. */
 export const ACCESS_SNAPSHOT_FILE = new URL('../../authz.snapshot.json', import.meta.url);
+
+/** The example SPA's trusted documents (`npm run codegen`), whose access the snapshot records too. */
+export const SPA_MANIFEST_FILE = new URL('../../examples/spa/generated/persisted-documents.json', import.meta.url);
+
+/** The snapshot as it should be committed: every field's rule and every operation of the example SPA. */
+export function accessSnapshot(schema: GraphQLSchema): string {
+  return formatAccessJson(accessRules(schema), operationAccess(schema, readManifest(fileURLToPath(SPA_MANIFEST_FILE))));
+}
 
 /**
  * What a field needs, in words: `public`, `authenticated`, or its permissions as `a OR (b AND c)`,
@@ -17,11 +29,13 @@ export function describeAccess(rule: AccessRule): string {
 }
 
 /**
- * The rules as JSON with one field a line, so that a change to who can reach a field is one line
- * of the snapshot's diff, with the field's name in it.
+ * The rules, and the access of the client operations, as JSON with one field or operation a line,
+ * so that a change to who can reach a field, or run a client's operation, is one line of the
+ * snapshot's diff, with its name in it.
  */
-export function formatAccessJson(rules: readonly AccessRule[]): string {
-  return `[\n${rules.map((rule) => `  ${JSON.stringify(rule)}`).join(',\n')}\n]\n`;
+export function formatAccessJson(rules: readonly AccessRule[], operations: readonly OperationAccess[]): string {
+  const lines = (items: readonly unknown[]) => items.map((item) => `    ${JSON.stringify(item)}`).join(',\n');
+  return `{\n  "fields": [\n${lines(rules)}\n  ],\n  "operations": [\n${lines(operations)}\n  ]\n}\n`;
 }
 
 /** The rules as an aligned table for reading in a terminal, with a count of each kind of access. */

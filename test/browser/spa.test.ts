@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { serveSpa, type SpaServer } from '../../scripts/serve-spa.js';
 import { callAll, launchChromium } from '../helpers/browser.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 import { startServer } from '../helpers/process.js';
+
+/** The SPA's manifest, written by `npm run codegen`: every API below enforces it, so the page runs only its own operations. */
+const SPA_MANIFEST = fileURLToPath(new URL('../../examples/spa/generated/persisted-documents.json', import.meta.url));
+const ENFORCE = { TRUSTED_DOCUMENTS: SPA_MANIFEST, TRUSTED_DOCUMENTS_MODE: 'enforce' };
 
 const TEXT = {
   public: { text: 'This is a public message.' },
@@ -40,7 +45,7 @@ describe('the example SPA in a real browser', () => {
     browser = await launchChromium();
     spa = await serveSpa('127.0.0.1', 0);
     stranger = await serveSpa('127.0.0.1', 0);
-    h = await startHarness({ CLIENT_ORIGIN_URL: spa.origin });
+    h = await startHarness({ CLIENT_ORIGIN_URL: spa.origin, ...ENFORCE });
   });
   after(async () => {
     await browser?.close();
@@ -49,10 +54,19 @@ describe('the example SPA in a real browser', () => {
     await stranger?.close();
   });
 
-  it('renders the public, protected and admin results of REST and GraphQL with an admin token', async () => {
+  it('renders the public, protected and admin results of REST and GraphQL with an admin token, sending only documentId', async () => {
     const { page } = await open(spa.origin);
+    const sent: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/graphql') && request.method() === 'POST') sent.push(request.postDataJSON());
+    });
     await page.fill('#token', await h.token({ permissions: [ADMIN] }));
     assert.deepEqual(await callAll(page), ALL_SUCCEED);
+    assert.equal(sent.length, 3);
+    for (const body of sent) assert.match(JSON.stringify(body), /^\{"documentId":"sha256:[0-9a-f]{64}"\}$/);
+    // The API really enforces the list: the same query as free-form text is refused.
+    const freeForm = await h.graphql('{ adminMessage { text } }', await h.token({ permissions: [ADMIN] }));
+    assert.deepEqual([freeForm.status, freeForm.body.errors?.[0]?.extensions?.['code']], [400, 'QUERY_NOT_IN_SAFELIST']);
     assert.match(await page.locator('[data-call="rest-admin"]').innerText(), /This is an admin message\./);
   });
 
@@ -76,7 +90,7 @@ describe('the example SPA in a real browser', () => {
   });
 
   it('with "Use DPoP", reads everything with a token bound to its non-extractable key, answering a nonce request', async () => {
-    const withNonce = await startHarness({ CLIENT_ORIGIN_URL: spa.origin, DPOP_NONCE: 'true' });
+    const withNonce = await startHarness({ CLIENT_ORIGIN_URL: spa.origin, DPOP_NONCE: 'true', ...ENFORCE });
     try {
       for (const api of [h, withNonce]) {
         const { page } = await open(spa.origin, api.url);
@@ -115,7 +129,7 @@ describe('the example SPA against the development server', () => {
   it('fills its token from the embedded issuer, and reads everything with it', async () => {
     const browser = await launchChromium();
     const spa = await serveSpa('127.0.0.1', 0);
-    const server = await startServer({ CLIENT_ORIGIN_URL: spa.origin });
+    const server = await startServer({ CLIENT_ORIGIN_URL: spa.origin, ...ENFORCE });
     try {
       const page = await browser.newPage();
       await page.goto(`${spa.origin}/?api=${encodeURIComponent(server.url)}`);

@@ -5,7 +5,7 @@ import type { JWTPayload } from 'jose';
 import type { GraphQLSchema } from 'graphql';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_AUDIENCE, loadConfig, type ResolvedConfig } from '../../src/config.js';
-import { buildApp, type App } from '../../src/http/app.js';
+import { buildApp, type App, type AppOptions } from '../../src/http/app.js';
 import { KeySetServer, sign, type KeySetFault, type SigningKey } from '../../support/key-set-server.js';
 
 /** The development audience, which the tests also use for the issuer they serve. */
@@ -40,7 +40,12 @@ export interface GraphQLResponse {
  */
 export async function startHarness(
   env: Record<string, string> = {},
-  { fault = 'ok', logger = pino({ level: 'silent' }), schema }: { fault?: KeySetFault; logger?: Logger; schema?: GraphQLSchema } = {},
+  {
+    fault = 'ok',
+    logger = pino({ level: 'silent' }),
+    schema,
+    rateLimitHooks,
+  }: { fault?: KeySetFault; logger?: Logger; schema?: GraphQLSchema; rateLimitHooks?: AppOptions['rateLimitHooks'] } = {},
 ): Promise<Harness> {
   const idp = await KeySetServer.start();
   idp.fault = fault;
@@ -54,7 +59,7 @@ export async function startHarness(
     JWKS_RETRY_AFTER_FAILURE_MS: '0',
     ...env,
   }) as ResolvedConfig;
-  const app = await buildApp({ config, logger, ...(schema ? { schema } : {}) });
+  const app = await buildApp({ config, logger, ...(schema ? { schema } : {}), ...(rateLimitHooks ? { rateLimitHooks } : {}) });
   const server = createServer(app.handler);
   const subscriptions = app.attachSubscriptions(server);
   server.listen(0, '127.0.0.1');

@@ -20,6 +20,8 @@ export function recordingTelemetry(): Telemetry & { events: string[]; take(): st
     dpopProof: (result) => note('dpop', result),
     wsConnection: (delta, closeCode) => note('socket', delta, closeCode),
     subscription: (delta) => note('subscription', delta),
+    rateLimited: (policy) => note('rate-limited', policy),
+    rateLimitStoreFailure: (mode) => note('rate-limit-store-failure', mode),
     span: (name, work, policy) => {
       note('span', name, policy);
       return work();

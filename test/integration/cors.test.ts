@@ -52,7 +52,7 @@ describe(`CORS for the one client origin (${CLIENT_ORIGIN})`, () => {
     assert.deepEqual(responses.map((r) => r.status), [200, 403, 401, 200]);
     for (const { headers: h } of responses) {
       assert.equal(h.get('access-control-allow-origin'), CLIENT_ORIGIN);
-      assert.equal(h.get('access-control-expose-headers'), 'WWW-Authenticate,DPoP-Nonce');
+      assert.equal(h.get('access-control-expose-headers'), 'WWW-Authenticate,DPoP-Nonce,Retry-After,RateLimit,RateLimit-Policy');
     }
   });
 

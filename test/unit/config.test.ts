@@ -105,6 +105,22 @@ describe('loadConfig', () => {
     assert.equal(config.port, 0);
   });
 
+  it('reads rate limits as <points>/<seconds>, off by default and open on store failure', () => {
+    assert.deepEqual(loadConfig({}).rateLimits, { authenticated: undefined, anonymous: undefined, onStoreFailure: 'open', trustedProxies: [] });
+    const config = loadConfig({
+      RATE_LIMIT: '600/60',
+      RATE_LIMIT_ANONYMOUS: ' 120 / 60 ',
+      RATE_LIMIT_ON_STORE_FAILURE: 'closed',
+      TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,192.168.1.1',
+    });
+    assert.deepEqual(config.rateLimits, {
+      authenticated: { points: 600, windowS: 60 },
+      anonymous: { points: 120, windowS: 60 },
+      onStoreFailure: 'closed',
+      trustedProxies: ['loopback', '10.0.0.0/8', '192.168.1.1'],
+    });
+  });
+
   const bad: Array<[string, Record<string, string>]> = [
     ['PORT', { PORT: '70000' }],
     ['PORT', { PORT: 'abc' }],
@@ -132,6 +148,14 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }],
     ['KEEP_ALIVE_TIMEOUT_MS', { KEEP_ALIVE_TIMEOUT_MS: 'long' }],
     ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '0' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '600' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '0/60' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '600/0' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '600/1m' }],
+    ['RATE_LIMIT_ANONYMOUS', { RATE_LIMIT_ANONYMOUS: '10/86401' }],
+    ['RATE_LIMIT_ON_STORE_FAILURE', { RATE_LIMIT_ON_STORE_FAILURE: 'ignore' }],
+    ['TRUSTED_PROXIES', { TRUSTED_PROXIES: 'proxy.example.com' }],
+    ['TRUSTED_PROXIES', { TRUSTED_PROXIES: '10.0.0.0/33' }],
   ];
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env).at(-1))}`, () => failsOn(env, variable));

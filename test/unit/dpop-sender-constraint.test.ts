@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NonceSource } from '../../src/auth/dpop/nonce.js';
-import { reconnectDelayMs } from '../../src/auth/dpop/redis-replay-store.js';
+import { reconnectDelayMs } from '../../src/redis-connection.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from '../../src/auth/dpop/replay-store.js';
 import { createSenderConstraint, DPOP_DEFAULTS, SenderConstraintError, type ProofCarrier } from '../../src/auth/dpop/sender-constraint.js';
 import { authFailureError } from '../../src/errors.js';

@@ -1,33 +1,18 @@
-import { createClient } from 'redis';
 import type { Logger } from 'pino';
+import { createRedisClient } from '../../redis-connection.js';
 import { ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js';
 
-/** A command that takes longer than this fails the request rather than holding it. */
-const COMMAND_TIMEOUT_MS = 1_000;
-/** Reconnection backoff, so a restarted Redis is picked up again within a second or so. */
-export function reconnectDelayMs(retries: number): number {
-  return Math.min(50 * 2 ** retries, 1_000);
-}
 const KEY_PREFIX = 'dpop:jti:';
 
 /**
  * The replay store shared by every replica: `SET key NX EX ttl` accepts a proof on exactly one of
- * them. Commands are never queued while disconnected, so an outage answers at once (503) instead
- * of piling up requests, and the client reconnects in the background until Redis is back.
+ * them. An outage answers at once (503), and the client reconnects until Redis is back.
  */
 export class RedisReplayStore implements ReplayStore {
   readonly #client;
 
   constructor(url: URL, log: Logger) {
-    this.#client = createClient({
-      url: url.href,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-      socket: {
-        connectTimeout: COMMAND_TIMEOUT_MS,
-        reconnectStrategy: reconnectDelayMs,
-      },
-    });
+    this.#client = createRedisClient(url);
     let healthy = true;
     // Without an `error` listener the client's errors would crash the process; log each outage once.
     this.#client.on('error', (error: unknown) => {

@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { Logger } from 'pino';
+import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/context.js';
+import type { Config } from '../config.js';
+import type { QueryLimitOptions } from '../graphql/query-limits.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
+import { createRedisClient, type RedisClient } from '../redis-connection.js';
+import { callerIdentity, type Caller } from './caller-identity.js';
+import { graphqlCharging, holdCharge } from './graphql-charging.js';
+import { operationPoints } from './operation-points.js';
+import { QuotaStoreUnavailableError, quotaCounter, type CounterStore, type QuotaCounter } from './quota-counter.js';
+import { quotaUnavailableError, rateLimitedError, writeRateLimitHeaders, type Policy } from './rate-limit-answers.js';
+
+/** What the rate limits report, for metrics; every argument comes from a fixed set. */
+/** What the rate limits report: the two counters of the observability hooks. */
+export type RateLimitHooks = Pick<Telemetry, 'rateLimited' | 'rateLimitStoreFailure'>;
+
+export interface RateLimitOptions {
+  config: Pick<Config, 'rateLimits' | 'redisUrl'>;
+  logger: Logger;
+  schema: GraphQLSchema;
+  queryLimits: QueryLimitOptions;
+  hooks?: RateLimitHooks | undefined;
+}
+
+/** How long start-up waits for Redis before serving with it unreachable. */
+const CONNECT_WAIT_MS = 2_000;
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Charges a subscription as it starts; the error to send for its id when refused. */
+export type SubscriptionCharge = (context: RequestContext, upgrade: IncomingMessage, operation: OperationDefinitionNode | undefined) => Promise<GraphQLError | undefined>;
+
+export interface RateLimits {
+  /** Wraps a route whose requests are charged, so that their answers can carry the headers. */
+  route(route: Route): Route;
+  /** A REST request costs 1 point, charged once its caller is known. */
+  restContext(buildContext: ContextBuilder): ContextBuilder;
+  /** A GraphQL request's caller, known here; its cost is charged by `plugins` after validation. */
+  graphqlContext(buildContext: ContextBuilder): ContextBuilder;
+  plugins: Array<ApolloServerPlugin<RequestContext>>;
+  chargeSubscription: SubscriptionCharge | undefined;
+  close(): Promise<void>;
+}
+
+const OFF: RateLimits = {
+  route: (route) => route,
+  restContext: (buildContext) => buildContext,
+  graphqlContext: (buildContext) => buildContext,
+  plugins: [],
+  chargeSubscription: undefined,
+  close: async () => undefined,
+};
+
+/**
+ * Per-caller quotas (`RATE_LIMIT`, `RATE_LIMIT_ANONYMOUS`), charged in points: 1 for a REST
+ * request, a GraphQL operation's cost estimate (see `operation-points.ts`), a subscription's when it
+ * starts. A request whose credentials fail is charged 1 to its client address before it is
+ * refused, so bad tokens cannot skip the anonymous quota. Nothing at all when neither is set.
+ */
+export async function createRateLimits({ config, logger, schema, queryLimits, hooks = NO_TELEMETRY }: RateLimitOptions): Promise<RateLimits> {
+  const settings = config.rateLimits;
+  if (!settings.authenticated && !settings.anonymous) return OFF;
+  const redis = config.redisUrl ? await connect(config.redisUrl) : undefined;
+  const store: CounterStore = { redis, onStoreFailure: settings.onStoreFailure, storeFailed: storeFailureReporter(settings.onStoreFailure, logger, hooks, redis) };
+  const counters: Partial<Record<Policy['name'], QuotaCounter>> = {
+    ...(settings.authenticated ? { authenticated: quotaCounter('authenticated', settings.authenticated, store) } : {}),
+    ...(settings.anonymous ? { anonymous: quotaCounter('anonymous', settings.anonymous, store) } : {}),
+  };
+  const callerOf = callerIdentity(settings);
+  const pointsOf = operationPoints(schema, queryLimits);
+  const responses = new WeakMap<IncomingMessage, ServerResponse>();
+
+  const settle = async (caller: Caller, points: number, res: ServerResponse | undefined): Promise<void> => {
+    let count;
+    try {
+      count = await counters[caller.policy.name]!.charge(caller.key, points);
+    } catch (error) {
+      if (error instanceof QuotaStoreUnavailableError) throw quotaUnavailableError();
+      throw error;
+    }
+    if (res) writeRateLimitHeaders(res, caller.policy, count);
+    if (count.allowed) return;
+    hooks.rateLimited(caller.policy.name);
+    throw rateLimitedError(count);
+  };
+
+  /** Builds the context; a request whose credentials fail pays 1 point from its address first. */
+  const identify = async (buildContext: ContextBuilder, request: AuthRequest) => {
+    const req = request as unknown as IncomingMessage;
+    try {
+      const context = await buildContext(request);
+      return { context, caller: callerOf(context.principal, req), res: responses.get(req) };
+    } catch (error) {
+      const caller = error instanceof GraphQLError ? callerOf(null, req) : undefined;
+      if (caller) await settle(caller, 1, responses.get(req));
+      throw error;
+    }
+  };
+
+  return {
+    route: (route) => (req, res) => {
+      responses.set(req, res);
+      route(req, res);
+    },
+    restContext: (buildContext) => async (request) => {
+      const { context, caller, res } = await identify(buildContext, request);
+      if (caller) await settle(caller, 1, res);
+      return context;
+    },
+    graphqlContext: (buildContext) => async (request) => {
+      const { context, caller, res } = await identify(buildContext, request);
+      if (caller) holdCharge(context, { caller, res });
+      return context;
+    },
+    plugins: [graphqlCharging({ pointsOf, settle })],
+    chargeSubscription: async (context, upgrade, operation) => {
+      const caller = callerOf(context.principal, upgrade);
+      if (!caller) return undefined;
+      try {
+        await settle(caller, pointsOf(operation), undefined);
+        return undefined;
+      } catch (error) {
+        if (error instanceof GraphQLError) return error;
+        throw error;
+      }
+    },
+    close: async () => redis?.destroy(),
+  };
+}
+
+/**
+ * Connects, waiting up to `CONNECT_WAIT_MS` so that the first requests are counted where every
+ * replica counts them. A Redis that is down at start-up does not stop the API: the client keeps
+ * trying in the background, and requests meanwhile meet `RATE_LIMIT_ON_STORE_FAILURE`.
+ */
+async function connect(url: URL): Promise<RedisClient> {
+  const client = createRedisClient(url);
+  // The outage is reported by the first charge it affects (`storeFailureReporter`); this listener
+  // only keeps the client's errors from crashing the process.
+  client.on('error', () => undefined);
+  const connected = client.connect().then(() => undefined, () => undefined);
+  const waited = new Promise<void>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS).unref());
+  await Promise.race([connected, waited]);
+  return client;
+}
+
+/** Tells the hooks of every charge Redis missed, and the log once an outage, until Redis is back. */
+function storeFailureReporter(mode: 'open' | 'closed', logger: Logger, hooks: RateLimitHooks, redis: RedisClient | undefined): () => void {
+  let reported = false;
+  redis?.on('ready', () => {
+    if (reported) logger.info('rate limits counted in Redis again');
+    reported = false;
+  });
+  return () => {
+    hooks.rateLimitStoreFailure(mode);
+    if (reported) return;
+    reported = true;
+    if (mode === 'open') logger.warn({ onStoreFailure: mode }, 'rate-limit store (Redis) unreachable: each replica counts alone');
+    else logger.error({ onStoreFailure: mode }, 'rate-limit store (Redis) unreachable: charged requests refused');
+  };
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { describe, it } from 'node:test';
+import type { Principal } from '../../src/auth/principal.js';
+import { loadConfig } from '../../src/config.js';
+import { callerIdentity } from '../../src/limits/caller-identity.js';
+
+/** What proxy-addr reads of a request: its peer and its X-Forwarded-For. */
+function request(peer: string, forwardedFor?: string): IncomingMessage {
+  return { socket: { remoteAddress: peer }, connection: { remoteAddress: peer }, headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} } as unknown as IncomingMessage;
+}
+
+function principal(issuer: string, subject: string | undefined): Principal {
+  return { issuer, subject, permissions: new Set(), expiresAt: Infinity, notBefore: undefined };
+}
+
+describe('callerIdentity', () => {
+  const both = loadConfig({ RATE_LIMIT: '10/60', RATE_LIMIT_ANONYMOUS: '5/60', TRUSTED_PROXIES: '10.0.0.1' }).rateLimits;
+  const callerOf = callerIdentity(both);
+
+  it('tells apart the same subject at two issuers', () => {
+    const a = callerOf(principal('https://a.example.com/', 'user'), request('198.51.100.1'));
+    const b = callerOf(principal('https://b.example.com/', 'user'), request('198.51.100.1'));
+    assert.equal(a?.policy.name, 'authenticated');
+    assert.notEqual(a?.key, b?.key);
+    assert.equal(a?.key, callerOf(principal('https://a.example.com/', 'user'), request('203.0.113.9'))?.key, 'the address does not matter');
+  });
+
+  it('charges a token without `sub` to its address, under the authenticated quota', () => {
+    const caller = callerOf(principal('https://a.example.com/', undefined), request('198.51.100.1'));
+    assert.equal(caller?.policy.name, 'authenticated');
+    assert.match(caller?.key ?? '', /198\.51\.100\.1/);
+  });
+
+  it('reads X-Forwarded-For only from a trusted peer, from the right', () => {
+    assert.equal(callerOf(null, request('10.0.0.1', '1.1.1.1, 203.0.113.9'))?.key, '203.0.113.9');
+    assert.equal(callerOf(null, request('10.0.0.2', '203.0.113.9'))?.key, '10.0.0.2');
+  });
+
+  it('applies no quota where none is set', () => {
+    const anonymousOnly = callerIdentity(loadConfig({ RATE_LIMIT_ANONYMOUS: '5/60' }).rateLimits);
+    assert.equal(anonymousOnly(principal('https://a.example.com/', 'user'), request('198.51.100.1')), undefined);
+    assert.equal(anonymousOnly(null, request('198.51.100.1'))?.policy.name, 'anonymous');
+  });
+});
