@@ -7,14 +7,39 @@ const PANEL_WIDTH = 230;
 const GAP = 90;
 const TOP = 44;
 
+/** One load level's results. */
+export interface ChartPanel {
+  connections: number;
+  summaries: readonly Summary[];
+  fixedRate: number;
+}
+
 /**
- * A self-contained SVG with two bar charts side by side: median req/s (longer is better) and p99
- * latency at the fixed rate (shorter is better), one row per contender. The req/s scale is set by
- * the contenders that do real work; the floor, an order of magnitude faster, gets a cut bar.
+ * A self-contained SVG with, per load level, two bar charts side by side: median req/s (longer is
+ * better) and p99 latency at the fixed rate (shorter is better), one row per contender. The req/s
+ * scale is set by the contenders that do real work; the floor, an order of magnitude faster, gets a cut bar.
  */
-export function barChartSvg(summaries: readonly Summary[], fixedRate: number): string {
+export function barChartSvg(panels: readonly ChartPanel[]): string {
   const width = LABEL_WIDTH + 2 * PANEL_WIDTH + GAP + 70;
-  const height = TOP + summaries.length * ROW + 12;
+  let height = 0;
+  const groups = panels.map((panel) => {
+    const group = `<g transform="translate(0 ${height})">\n${panelRows(panel).join('\n')}\n</g>`;
+    height += panelHeight(panel);
+    return group;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...groups,
+    '</svg>',
+  ].join('\n');
+}
+
+const panelHeight = ({ summaries }: ChartPanel) => TOP + summaries.length * ROW + 12;
+
+function panelRows(panel: ChartPanel): string[] {
+  const { summaries, fixedRate, connections } = panel;
+  const height = panelHeight(panel);
   const maxRate = Math.max(...summaries.filter((s) => s.key !== 'floor').map((s) => s.median)) * 1.1;
   const maxP99 = Math.max(...summaries.map((s) => s.fixedRateP99), 1);
   const p99Left = LABEL_WIDTH + PANEL_WIDTH + GAP;
@@ -32,15 +57,13 @@ export function barChartSvg(summaries: readonly Summary[], fixedRate: number): s
     ].join('');
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="8" y="18" font-weight="bold">${connections} connections</text>`,
     `<text x="${LABEL_WIDTH}" y="18" font-weight="bold">req/s, median (longer is better)</text>`,
     `<text x="${p99Left}" y="18" font-weight="bold">p99 at ${Math.round(fixedRate).toLocaleString('en-US')} req/s (shorter is better)</text>`,
     `<line x1="${LABEL_WIDTH}" y1="${TOP - 4}" x2="${LABEL_WIDTH}" y2="${height - 8}" stroke="#999"/>`,
     `<line x1="${p99Left}" y1="${TOP - 4}" x2="${p99Left}" y2="${height - 8}" stroke="#999"/>`,
     ...rows,
-    '</svg>',
-  ].join('\n');
+  ];
 }
 
 const COLOURS: Record<ContenderKey, string> = {

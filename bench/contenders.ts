@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { JWTPayload } from 'jose';
+import type { JWTPayload } from '../support/jose.js';
 import { dpopCredentials } from '../src/dev/dpop-proof.js';
 import { readManifest } from '../src/documents/index.js';
 import { MessageText } from '../src/graphql/resolvers.js';
@@ -59,12 +59,15 @@ export function restAdmin(baseUrl: string, token?: string): Target {
   return { url: `${baseUrl}/api/messages/admin`, method: 'GET', headers, expected: JSON.stringify({ text: MessageText.admin }) };
 }
 
+/** What Apollo Client sends (its `defaultHttpOptions`), so every GraphQL server negotiates as for a real client. */
+const GRAPHQL_ACCEPT = 'application/graphql-response+json,application/json;q=0.9';
+
 export function graphqlQuery(baseUrl: string, field: 'adminMessage' | 'publicMessage', token?: string): Target {
   const text = field === 'adminMessage' ? MessageText.admin : MessageText.public;
   return {
     url: `${baseUrl}/graphql`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', accept: GRAPHQL_ACCEPT, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query: `{ ${field} { text } }` }),
     expected: JSON.stringify({ data: { [field]: { text } } }),
   };
@@ -84,7 +87,7 @@ function adminByDocumentId(baseUrl: string, token: string): Target {
  * request. The proofs are signed before each run, so the load generator does not spend the run
  * signing; each is good for one request, as the server refuses a replayed `jti`.
  */
-async function dpopAdmin(baseUrl: string, mint: MintToken): Promise<Target> {
+async function dpopAdmin(baseUrl: string, mint: MintToken): Promise<Target & Required<Pick<Target, 'perRequestHeaders'>>> {
   const query = graphqlQuery(baseUrl, 'adminMessage');
   const { accessToken, nextProof } = await dpopCredentials((jkt) => mint({ cnf: { jkt } }), query);
   return {
@@ -94,8 +97,15 @@ async function dpopAdmin(baseUrl: string, mint: MintToken): Promise<Target> {
   };
 }
 
+export interface StartedContenders {
+  list: Contender[];
+  /** A token and a DPoP proof as the contenders send them, for the signature floors. */
+  samples: { token: string; proof: string };
+  stop(): Promise<void>;
+}
+
 /** Starts every server, each in its own process, and lists the contenders in the order of the table. */
-export async function startContenders(issuer: string, mint: MintToken, projectNodeArgs: string[]): Promise<{ list: Contender[]; stop(): Promise<void> }> {
+export async function startContenders(issuer: string, mint: MintToken, projectNodeArgs: string[]): Promise<StartedContenders> {
   const token = await mint();
   const peerArgs = [issuer, AUDIENCE];
   // Where the traced contender exports: a collector's endpoint on loopback that answers and keeps the spans.
@@ -117,6 +127,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     metricsEnv().then((env) => startProject(projectEnv(issuer, { ...env, ...tracingEnv }), projectNodeArgs)),
   ]);
   const admin = (server: ServerProcess) => graphqlQuery(server.url, 'adminMessage', token);
+  const dpop = await dpopAdmin(project.url, mint);
   const list: Contender[] = [
     { key: 'floor', label: 'floor: bare node:http, no auth', server: floor, target: restAdmin(floor.url) },
     { key: 'rest-peer', label: 'REST peer: Express + express-oauth2-jwt-bearer', peer: 'rest', server: restPeer, target: restAdmin(restPeer.url, token) },
@@ -124,7 +135,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'yoga', label: 'GraphQL peer: Yoga + plugin-jwt + generic-auth', peer: 'graphql', server: yoga, target: admin(yoga) },
     { key: 'mercurius', label: 'GraphQL peer: Fastify + mercurius-auth', peer: 'graphql', server: mercurius, target: admin(mercurius) },
     { key: 'admin', label: 'this project: adminMessage, admin token', server: project, target: admin(project) },
-    { key: 'admin-dpop', label: 'this project: adminMessage, DPoP-bound token + fresh proof per request', server: project, target: await dpopAdmin(project.url, mint) },
+    { key: 'admin-dpop', label: 'this project: adminMessage, DPoP-bound token + fresh proof per request', server: project, target: dpop },
     { key: 'admin-document', label: 'this project: adminMessage by documentId, TRUSTED_DOCUMENTS enforce', server: trusted, target: adminByDocumentId(trusted.url, token) },
     { key: 'public', label: 'this project: publicMessage, no token', server: project, target: graphqlQuery(project.url, 'publicMessage') },
     { key: 'admin-uncached', label: 'this project: adminMessage, TOKEN_CACHE_SIZE=0', server: uncached, target: admin(uncached) },
@@ -134,8 +145,10 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     { key: 'admin-traced', label: 'this project: adminMessage, metrics + traces sampled at 1%', server: traced, target: admin(traced) },
   ];
   const servers = new Set(list.map((contender) => contender.server));
+  const [sample] = await dpop.perRequestHeaders(1);
   return {
     list,
+    samples: { token, proof: sample!['dpop']! },
     stop: async () => {
       await Promise.all([...servers].map((s) => s.stop()));
       await receiver.close();

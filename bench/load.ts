@@ -89,15 +89,20 @@ export async function load(target: Target, options: LoadOptions): Promise<Measur
 
 /** Per-request headers are prepared for at most this many requests per second. */
 const MAX_PREPARED_RATE = 10_000;
+/**
+ * And for at least this many: on a busy machine a short warm-up can measure a rate that a later
+ * run more than doubles, and a run that outgrows its headers replays them.
+ */
+const MIN_PREPARED = 2_000;
 
 /**
  * Enough per-request headers for a run: twice its fixed or expected rate (the cap when neither is
- * known) over its duration, plus the request each connection builds before it starts.
+ * known) over its duration, at least `MIN_PREPARED`, plus the request each connection builds before it starts.
  */
 function preparedCount({ amount, duration = DEFAULT_DURATION_S, overallRate, expectedRate, connections }: LoadOptions): number {
   if (amount !== undefined) return amount + connections;
   const rate = Math.min(2 * (overallRate ?? expectedRate ?? MAX_PREPARED_RATE), MAX_PREPARED_RATE);
-  return Math.ceil(rate * duration) + connections;
+  return Math.max(Math.ceil(rate * duration), MIN_PREPARED) + connections;
 }
 
 function rotating(headerSets: readonly Record<string, string>[]): autocannon.Request['setupRequest'] {

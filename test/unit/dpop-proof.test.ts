@@ -104,6 +104,25 @@ describe('verifyProof', async () => {
     await assert.rejects(verifyProof(await signedAt(now), request(now), { ...RULES, algorithms: ['RS256'] }), /proof rejected/);
   });
 
+  it('checks a proof whose header was seen before as fully as the first: the signature, the key and its members', async () => {
+    const now = 1_800_000_000;
+    const first = await signedAt(now);
+    await verifyProof(first, request(now), RULES);
+    const headerOf = (proof: string) => proof.split('.')[0];
+    // The same header bytes, so the same cache entry, signed by another key.
+    const thief = await createDpopKey();
+    const stolenHeader = await forgeProof(key, target, { claims: { iat: now }, signWith: thief.privateKey });
+    assert.equal(headerOf(stolenHeader), headerOf(first));
+    await rejects(stolenHeader, now, /signature verification failed/);
+    // The same key (so the same thumbprint) with a member that EmbeddedJWK refuses, or a private one.
+    for (const header of [{ jwk: { ...key.publicJwk, use: 'enc' } }, { jwk: { ...key.publicJwk, alg: 'ES384' } }, { jwk: { ...key.publicJwk, key_ops: ['sign'] } }]) {
+      await rejects(await forgeProof(key, target, { header, claims: { iat: now } }), now, /proof rejected/);
+    }
+    await rejects(await forgeProof(key, target, { header: { jwk: { ...key.publicJwk, d: key.publicJwk.x } }, claims: { iat: now } }), now, /private members/);
+    // The refusals left the first header's entry as it was.
+    assert.equal((await verifyProof(await signedAt(now), request(now), RULES)).thumbprint, key.thumbprint);
+  });
+
   it('hashes the access token as RFC 9449 §4.2 shows', () => {
     // The example of RFC 9449 §7.1: this access token and its `ath`.
     const token = 'Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU';

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
+import { hash } from 'node:crypto';
+import { jwtVerify, type FlattenedJWSInput, type JWTHeaderParameters } from 'jose';
+import { proofKey } from './proof-keys.js';
 
 /** A DPoP proof (RFC 9449 §4.3) that fails a check; the client must send a new proof. */
 export class InvalidProofError extends Error {
@@ -53,11 +54,17 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 export async function verifyProof(proof: string, request: ProofRequest, rules: ProofRules): Promise<VerifiedProof> {
   if (proof.length > MAX_PROOF_LENGTH) throw new InvalidProofError('proof too long');
   let verified;
+  let thumbprint = '';
   try {
-    // Before any key import: a private key must be refused, not merely fail to import.
-    const { jwk } = decodeProtectedHeader(proof);
-    if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk ?? {}, member))) throw new InvalidProofError('proof key has private members');
-    verified = await jwtVerify(proof, EmbeddedJWK, {
+    // jose asks for the key once the header parsed and its `alg` is allowed, before the signature.
+    const resolveKey = async (header: JWTHeaderParameters, { protected: encodedHeader }: FlattenedJWSInput) => {
+      // Before any key import, on every proof: a private key must be refused, not merely fail to import.
+      if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(header.jwk ?? {}, member))) throw new InvalidProofError('proof key has private members');
+      const resolved = await proofKey(encodedHeader!, header);
+      thumbprint = resolved.thumbprint;
+      return resolved.key;
+    };
+    verified = await jwtVerify(proof, resolveKey, {
       typ: 'dpop+jwt',
       algorithms: [...rules.algorithms],
       // The other claims are checked by value below, which refuses them missing too.
@@ -69,10 +76,7 @@ export async function verifyProof(proof: string, request: ProofRequest, rules: P
     if (error instanceof InvalidProofError) throw error;
     throw new InvalidProofError(`proof rejected: ${(error as Error).message}`, { cause: error });
   }
-  const { payload, protectedHeader } = verified;
-  const jwk = protectedHeader.jwk as JWK;
-
-  const { iat, jti, htm, htu, ath, nonce } = payload;
+  const { iat, jti, htm, htu, ath, nonce } = verified.payload;
   if (request.now - iat! > rules.maxAgeS) throw new InvalidProofError('proof too old');
   if (iat! - request.now > rules.maxAheadS) throw new InvalidProofError('proof issued in the future');
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw new InvalidProofError('bad jti');
@@ -83,12 +87,12 @@ export async function verifyProof(proof: string, request: ProofRequest, rules: P
   }
   if (ath !== tokenHash(request.accessToken)) throw new InvalidProofError('ath does not match the access token');
   if (nonce !== undefined && typeof nonce !== 'string') throw new InvalidProofError('bad nonce');
-  return { thumbprint: await calculateJwkThumbprint(jwk, 'sha256'), jti, nonce };
+  return { thumbprint, jti, nonce };
 }
 
 /** `ath`: base64url of the SHA-256 of the access token (RFC 9449 §4.2); tokens are ASCII (token68). */
 export function tokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken).digest('base64url');
+  return hash('sha256', accessToken, 'base64url');
 }
 
 /** Scheme, host and port normalised, query and fragment dropped (RFC 9449 §4.3 step 9); null if not a URL. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthFailure, AuthScheme, ChallengeOptions } from '../../errors.js';
 import { NO_TELEMETRY, type CredentialsRejection, type DpopProofResult, type Telemetry } from '../../observability/hooks.js';
 import type { AuthRequest } from '../context.js';
@@ -124,7 +124,7 @@ export function createSenderConstraint(
         if (nonces && !nonces.accepts(verified.nonce)) {
           throw fail('use_dpop_nonce', scheme, 'nonce missing or stale', 'use_dpop_nonce', 'invalid', nonces.current());
         }
-        const key = createHash('sha256').update(`${verified.thumbprint}.${verified.jti}`).digest('base64url');
+        const key = hash('sha256', `${verified.thumbprint}.${verified.jti}`, 'base64url');
         // Fail closed: a proof whose use cannot be recorded is not accepted.
         const first = await replayStore.claim(key, replayWindowS).catch(() => {
           throw fail('unavailable', scheme, 'replay store unavailable', 'replay_store_unavailable', 'store_unavailable');
