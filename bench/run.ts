@@ -4,7 +4,8 @@
  * body checked, and the raw signature floors timed in the same run. Prints the tables and writes
  * them, with a chart, to bench/results.md. `--quick` for a short try
  * that writes nothing; `--cpu-prof` to profile this project's processes (bench/profiles/);
- * `--connections 10,100` for the load levels; `--memory` for the leak check instead (memory.ts).
+ * `--connections 10,100` for the load levels; `--memory` for the leak check instead (memory.ts);
+ * `--attacks` for the subscription attacks of issue 21 (subscription-attacks.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { adminToken, probe, startContenders, type Contender, type MintToken } fr
 import { measureCryptoFloors, type CryptoFloors } from './crypto-floor.js';
 import { load } from './load.js';
 import { runMemoryCheck } from './memory.js';
+import { runSubscriptionAttacks } from './subscription-attacks.js';
 import { ROOT } from './processes.js';
 import { observabilityCostLine, ratioTable, signatureCostLines, summarize, table, targetLines, type Round } from './report.js';
 import { cpuSeconds, describeSystem } from './system.js';
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
+    attacks: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string' },
@@ -154,6 +157,8 @@ try {
       plateauRequests: Number(args.plateau ?? (args.quick ? 10_000 : 200_000)),
       connections: levels[0]!,
     });
+  } else if (args.attacks) {
+    await runSubscriptionAttacks(idp, { frameBytes: 90 * 1024 * 1024, subscriptions: 20_000, idleSockets: 1_000, watchMs: args.quick ? 3_000 : 8_000 });
   } else {
     installPeers();
     await runComparison(idp, key, mint);

@@ -7,6 +7,7 @@ import proxyAddr from 'proxy-addr';
 import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
 import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/dpop-settings.js';
 import type { KeySetTimings } from './auth/key-set.js';
+import { BODY_LIMIT } from './http/json-body.js';
 import { SAMPLERS, type TracingSettings } from './observability/tracing-settings.js';
 import {
   DEFAULT_ALGORITHMS,
@@ -52,11 +53,18 @@ export interface Config {
   denyByDefault: boolean;
   /** `filter` nulls each denied field; `reject` refuses an operation that selects one, before anything runs. */
   unauthorizedMode: 'filter' | 'reject';
-  /** WebSocket connections one process holds at most; more are refused at the handshake. */
+  /**
+   * WebSocket connections one process holds at most; more are refused at the handshake. They come
+   * on top of `http.maxConnections`, so that sockets never take the connections HTTP needs.
+   */
   subscriptionMaxConnections: number;
-  /** The origin clients reach the API at, e.g. behind a proxy; DPoP proofs name it in `htu`. */
-  publicUrl: string | undefined;
-  /** DPoP (RFC 9449): proof rules, `DPOP_REQUIRED` and `DPOP_NONCE`. */
+  /** Subscriptions one socket may run at once; a `subscribe` past it gets an error for its id. */
+  subscriptionMaxPerConnection: number;
+  /** A socket with no subscription running is closed after this long, in milliseconds. */
+  subscriptionIdleTimeoutMs: number;
+  /** The largest WebSocket message accepted, in bytes; a larger one closes the socket with 1009. */
+  subscriptionMaxMessageBytes: number;
+  /** DPoP (RFC 9449): proof rules, the public origins (`PUBLIC_URL`), `DPOP_REQUIRED` and `DPOP_NONCE`. */
   dpop: DpopSettings & { nonce: boolean };
   /** Where DPoP proofs and rate-limit counters are kept across replicas; unset keeps them in this process's memory. */
   redisUrl: URL | undefined;
@@ -142,7 +150,6 @@ export function loadConfig(env: Env): Config {
   const mode = oneOf<Mode>(env, 'NODE_ENV', ['production', 'development', 'test'], 'development');
   const production = mode === 'production';
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 300_000);
-  const publicUrl = nonEmpty(env, 'PUBLIC_URL') === undefined ? undefined : origin(env, 'PUBLIC_URL', '');
   const dpopRequired = boolean(env, 'DPOP_REQUIRED', DPOP_DEFAULTS.required);
   return {
     mode,
@@ -166,14 +173,17 @@ export function loadConfig(env: Env): Config {
     denyByDefault: oneOf(env, 'AUTHZ_DEFAULT', ['allow', 'deny'], 'allow') === 'deny',
     unauthorizedMode: oneOf(env, 'AUTHZ_UNAUTHORIZED_MODE', ['filter', 'reject'], 'filter'),
     subscriptionMaxConnections: integer(env, 'SUBSCRIPTION_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
-    publicUrl,
+    subscriptionMaxPerConnection: integer(env, 'SUBSCRIPTION_MAX_PER_CONNECTION', 10, 1, 1_000),
+    subscriptionIdleTimeoutMs: integer(env, 'SUBSCRIPTION_IDLE_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
+    // An operation over a socket is no bigger than one over HTTP.
+    subscriptionMaxMessageBytes: integer(env, 'SUBSCRIPTION_MAX_MESSAGE_BYTES', BODY_LIMIT, 1_024, 10 * 1024 * 1024),
     dpop: {
       algorithms: list(env, 'DPOP_ALGS', ASYMMETRIC_ALGORITHMS, DPOP_DEFAULTS.algorithms),
       maxAgeS: integer(env, 'DPOP_IAT_MAX_AGE_S', DPOP_DEFAULTS.maxAgeS, 1, 3_600),
       maxAheadS: integer(env, 'DPOP_IAT_MAX_AHEAD_S', DPOP_DEFAULTS.maxAheadS, 0, 300),
       required: dpopRequired,
       nonce: boolean(env, 'DPOP_NONCE', false),
-      publicUrl,
+      publicUrls: origins(env, 'PUBLIC_URL'),
     },
     redisUrl: redisUrl(env),
     metrics: nonEmpty(env, 'METRICS_PORT') === undefined ? undefined : { port: integer(env, 'METRICS_PORT', 0, 0, 65535), host: nonEmpty(env, 'METRICS_HOST') },
@@ -359,8 +369,18 @@ function issuerList(env: Env, text: string, defaults: IssuerDefaults): IssuerCon
   return parseIssuerList(text, defaults, (problem) => new ConfigError('AUTH_ISSUERS', problem));
 }
 
+/** A comma-separated list of origins, none when unset. */
+function origins(env: Env, name: string): string[] {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return [];
+  return [...new Set(value.split(',').map((item) => originOf(name, item.trim())))];
+}
+
 function origin(env: Env, name: string, fallback: string): string {
-  const value = nonEmpty(env, name) ?? fallback;
+  return originOf(name, nonEmpty(env, name) ?? fallback);
+}
+
+function originOf(name: string, value: string): string {
   const url = parseUrl(name, value);
   if (!['http:', 'https:'].includes(url.protocol) || url.origin !== value.replace(/\/$/, '')) {
     throw new ConfigError(name, `must be an origin such as http://localhost:4040 (scheme, host, optional port), got "${value}"`);

@@ -10,6 +10,8 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   AUTH_UNAVAILABLE = 'AUTH_UNAVAILABLE',
   BAD_REQUEST = 'BAD_REQUEST',
+  /** Values that do not fit the operation (Apollo Server's own code for them). */
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
   NOT_FOUND = 'NOT_FOUND',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
@@ -30,6 +32,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.AUTH_UNAVAILABLE]: 503,
   [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.BAD_USER_INPUT]: 400,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
@@ -153,6 +156,17 @@ export function operationDeniedError(
   return new GraphQLError(code === ErrorCode.FORBIDDEN ? ErrorMessage.PERMISSION_DENIED : ErrorMessage.REQUIRES_AUTHENTICATION, {
     extensions: { code, http: { status: httpStatusOf[code], headers }, ...(denied ? { denied } : {}) },
   });
+}
+
+/** An operation refused before it runs because its values do not fit; the message says which. */
+export function badUserInputError(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: httpStatusOf[ErrorCode.BAD_USER_INPUT] } } });
+}
+
+/** An operation refused because of a fault of this server; the log has the real error. */
+export function internalServerError(): GraphQLError {
+  const code = ErrorCode.INTERNAL_SERVER_ERROR;
+  return new GraphQLError(ErrorMessage.INTERNAL_SERVER_ERROR, { extensions: { code, http: { status: httpStatusOf[code] } } });
 }
 
 /**

@@ -48,10 +48,16 @@ async function main(): Promise<void> {
       'DEVELOPMENT MODE: no AUTH0_DOMAIN set, tokens come from embedded issuers on loopback (npm run token)',
     );
   }
+  if (config.production && config.dpop.publicUrls.length === 0) {
+    logger.warn(
+      { variable: 'PUBLIC_URL' },
+      'PUBLIC_URL is not set: DPoP proofs are checked against the URL the request\'s Host header names, which the client chooses; set PUBLIC_URL to the origins clients call',
+    );
+  }
   const resolved: ResolvedConfig = { ...config, issuers };
   const app = await buildApp({ config: resolved, logger, minters });
 
-  const server = createLimitedServer(app.handler, config.http);
+  const server = createLimitedServer(app.handler, config.http, config.subscriptionMaxConnections);
   const subscriptions = app.attachSubscriptions(server);
   // The embedded issuer hands out any permission, so its server must be unreachable from elsewhere.
   const host = minters ? '127.0.0.1' : undefined;

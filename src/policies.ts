@@ -10,7 +10,7 @@ export interface PolicyInput {
 }
 
 /** True allows the field; false denies it. Throwing, or taking longer than the timeout, also denies. */
-export type Policy = (input: PolicyInput) => boolean | Promise<boolean>;
+export type Policy = (input: PolicyInput) => boolean | PromiseLike<boolean>;
 
 /** A policy that has not answered by then denies, so a slow lookup cannot hold a request open. */
 export const POLICY_TIMEOUT_MS = 1_000;

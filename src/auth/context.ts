@@ -3,7 +3,7 @@ import { authFailureError, type AuthFailure, type ChallengeOptions } from '../er
 import { NO_TELEMETRY, type CredentialsRejection, type Telemetry } from '../observability/hooks.js';
 import { parseBearer } from './bearer.js';
 import { credentialsProblemOf, type AuthRequest } from './credentials-placement.js';
-import { createSenderConstraint, type SenderConstraint } from './dpop/sender-constraint.js';
+import { createSenderConstraint, SenderConstraintError, type SenderConstraint } from './dpop/sender-constraint.js';
 import { KeySetUnavailableError } from './key-set.js';
 import type { Principal } from './principal.js';
 import { InvalidTokenError, type TokenVerifier } from './verifier.js';
@@ -24,18 +24,22 @@ export type ContextBuilder = (request: AuthRequest) => Promise<RequestContext>;
  * directives to allow or deny field by field. A header that is present but not a valid token, or
  * credentials placed where this API does not read them, reject the whole request (a GraphQLError
  * with its HTTP status), so no resolver runs. Each rejection is logged at `info` with its reason,
- * never with the token, so that a misconfigured issuer or audience shows in the log, and counted
- * by reason (the sender constraint counts its own).
+ * never with the token or the proof, so that a misconfigured issuer or audience, a DPoP client
+ * that gets its proofs wrong and a replayed proof all show in the log, and counted by reason (the
+ * sender constraint counts its own).
  */
 export function createContextBuilder(
   verifier: TokenVerifier,
   senderConstraint: SenderConstraint = createSenderConstraint(),
   telemetry: Telemetry = NO_TELEMETRY,
 ): ContextBuilder {
-  const reject = (log: Logger, failure: AuthFailure, counted: CredentialsRejection, reason: string, challenge: ChallengeOptions): never => {
-    telemetry.credentialsRejected(counted);
+  const refuse = (log: Logger, failure: AuthFailure, reason: string, challenge: ChallengeOptions): never => {
     log.info({ failure, reason }, 'credentials rejected');
     throw authFailureError(failure, challenge);
+  };
+  const reject = (log: Logger, failure: AuthFailure, counted: CredentialsRejection, reason: string, challenge: ChallengeOptions): never => {
+    telemetry.credentialsRejected(counted);
+    return refuse(log, failure, reason, challenge);
   };
   return async (request) => {
     const { log } = request;
@@ -57,7 +61,13 @@ export function createContextBuilder(
           return reject(log, failure, counted, (error as Error).message, senderConstraint.challenge(bearer.scheme));
         }
         // After the cache, so that no cached principal skips its proof or its binding.
-        await senderConstraint.check(request, bearer, principal);
+        try {
+          await senderConstraint.check(request, bearer, principal);
+        } catch (error) {
+          if (!(error instanceof SenderConstraintError)) throw error;
+          // Counted by the sender constraint itself, which knows the proof's outcome.
+          return refuse(log, error.failure, error.message, error.challenge);
+        }
         return { principal, log };
       }
     }

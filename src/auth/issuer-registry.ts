@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type IssuerConfig } from '../config.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { discoverIssuer } from './discovery.js';
+import type { KeySetChanges } from './key-set.js';
 import { cacheKeyOf, createVerifier, InvalidTokenError, type TokenVerifier, type Verifier } from './verifier.js';
 
 /** The rejection reason of a token whose `iss` is missing or none of the configured issuers: jose's own for a wrong `iss`. */
@@ -13,8 +14,11 @@ export interface RegisteredIssuer extends Verifier {
   readonly config: IssuerConfig;
 }
 
-/** Every trusted issuer, behind the one entry point the context builder calls. */
-export interface IssuerRegistry extends TokenVerifier {
+/**
+ * Every trusted issuer, behind the one entry point the context builder calls. Its `onChange`
+ * tells of a change in any issuer's key set, so that open sockets are checked again.
+ */
+export interface IssuerRegistry extends TokenVerifier, KeySetChanges {
   /** In configuration order. */
   readonly issuers: readonly RegisteredIssuer[];
   /** The issuers whose tokens cannot be verified now: no usable keys, and no fetch may be tried yet. */
@@ -74,6 +78,12 @@ export async function createIssuerRegistry(configs: readonly IssuerConfig[], { c
       }
       const issuer = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
       return issuer ? issuer.verify(token) : Promise.reject(new InvalidTokenError(UNKNOWN_ISSUER));
+    },
+    onChange(listener) {
+      const stops = issuers.map(({ keySet }) => keySet.onChange(listener));
+      return () => {
+        for (const stop of stops) stop();
+      };
     },
     unready: () => issuers.filter(({ keySet }) => !keySet.ready).map(({ config }) => config.issuer),
     reload: async (reloadLog) => {

@@ -16,11 +16,19 @@ export interface KeySetTimings {
   retryAfterFailureMs: number;
 }
 
+/**
+ * A key set that tells its listeners when the keys in use change or are dropped, so that what was
+ * decided with the old keys (a cache, an open socket) is decided again. Several key sets (one per
+ * issuer) can be listened to through one such object that forwards each one's changes.
+ */
+export interface KeySetChanges {
+  /** Calls `listener` after each change; the returned function stops that. */
+  onChange(listener: () => void): () => void;
+}
+
 export interface KeySetOptions extends KeySetTimings {
   /** The issuer's JSON Web Key Set document. */
   url: URL;
-  /** Called when the keys in use change or are dropped, so caches built on them can be dropped too. */
-  onChange?: () => void;
   /** The clock, in milliseconds since the epoch; tests pass their own. */
   now?: () => number;
   /** Told of each fetch's outcome; fetches run in spans of their own. */
@@ -53,14 +61,14 @@ interface FetchedKeys {
  * provider stays unreachable either. Fetches are coalesced and rate-limited, so a flood of tokens
  * with random `kid`s costs a handful of fetches at most.
  */
-export class RemoteKeySet {
+export class RemoteKeySet implements KeySetChanges {
   readonly #url: URL;
   readonly #timeoutMs: number;
   readonly #cooldownMs: number;
   readonly #maxAgeMs: number;
   readonly #staleMaxMs: number;
   readonly #retryAfterFailureMs: number;
-  readonly #onChange: (() => void) | undefined;
+  readonly #listeners = new Set<() => void>();
   readonly #now: () => number;
   readonly #telemetry: Telemetry;
   readonly #issuer: string;
@@ -80,10 +88,18 @@ export class RemoteKeySet {
     this.#maxAgeMs = options.maxAgeMs;
     this.#staleMaxMs = options.staleMaxMs;
     this.#retryAfterFailureMs = options.retryAfterFailureMs;
-    this.#onChange = options.onChange;
     this.#now = options.now ?? (() => Date.now());
     this.#telemetry = options.telemetry ?? NO_TELEMETRY;
     this.#issuer = options.issuer ?? options.url.href;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   /** Fetches started so far, successful or not. */
@@ -158,7 +174,7 @@ export class RemoteKeySet {
     if (this.#keys !== undefined) {
       this.#keys = undefined;
       this.#document = '';
-      this.#onChange?.();
+      this.#changed();
     }
     await this.refresh();
   }
@@ -183,6 +199,6 @@ export class RemoteKeySet {
     this.#document = text;
     this.#fetchedAt = this.#now();
     this.#lastAttemptFailed = false;
-    if (changed) this.#onChange?.();
+    if (changed) this.#changed();
   }
 }

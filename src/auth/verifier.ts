@@ -76,12 +76,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Counts key changes: a verification that overlapped one may have used the old keys, so it is
   // done again against the new ones rather than cached (the first fetch of all is such a change).
   let keysVersion = 0;
-  const onChange = () => {
+  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, issuer: options.issuer, now, telemetry });
+  keySet.onChange(() => {
     keysVersion += 1;
     cache?.clear();
-  };
+  });
   const readPermissions = permissionsReader(options.permissionsClaim);
-  const keySet = new RemoteKeySet({ ...options.keySet, url: options.jwksUri, issuer: options.issuer, onChange, now, telemetry });
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,

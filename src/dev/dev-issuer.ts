@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import jsonpointer from 'jsonpointer';
-import { OAuth2Server } from 'oauth2-mock-server';
+import { OAuth2Issuer } from 'oauth2-mock-server';
 import { claimPointer } from '../auth/principal.js';
 import type { EmbeddedIssuers, IssuerConfig, IssuerSettings } from '../config.js';
 
@@ -33,28 +36,39 @@ export function startDevIssuers({ count, settings }: EmbeddedIssuers): Promise<D
   return Promise.all(all.map((each, index) => startDevIssuer(each, `dev|local-user-${index + 1}`)));
 }
 
+/** Where the key set is served, as on an Auth0 tenant. */
+const JWKS_PATH = '/.well-known/jwks.json';
+
 /**
- * A throwaway OAuth 2 issuer on loopback with a fresh RS256 key, laid out like an Auth0 tenant
- * (issuer with a trailing slash, keys at `.well-known/jwks.json`), so the API runs against it
- * through exactly the code path it uses in production. Permissions go where the API reads them
- * for this issuer (`permissionsClaim`), so that a token grants what was asked in any setting.
+ * A throwaway issuer on loopback with a fresh RS256 key, laid out like an Auth0 tenant (issuer
+ * with a trailing slash, keys at `.well-known/jwks.json`), so the API runs against it through
+ * exactly the code path it uses in production. Permissions go where the API reads them for this
+ * issuer (`permissionsClaim`), so that a token grants what was asked in any setting.
+ *
+ * Only the key set is served: tokens come from `/dev/token` alone, with its checks on the caller,
+ * never from an OAuth 2 token endpoint that any local page could call (oauth2-mock-server's own
+ * server answers `/token` with `Access-Control-Allow-Origin: *`).
  */
 async function startDevIssuer(settings: IssuerSettings, subject: string): Promise<DevIssuer> {
-  const server = new OAuth2Server(undefined, undefined, {
-    endpoints: { jwks: '/.well-known/jwks.json' },
-    shouldIssuerUrlBeSuffixedWithATralingSlash: true,
+  const signer = new OAuth2Issuer();
+  await signer.keys.generate('RS256');
+  const keySet = JSON.stringify({ keys: signer.keys.toJSON() });
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === JWKS_PATH) res.writeHead(200, { 'content-type': 'application/json' }).end(keySet);
+    else res.writeHead(404).end();
   });
-  await server.issuer.keys.generate('RS256');
-  await server.start(0, '127.0.0.1');
-  // The library names the host `localhost`, which may resolve to ::1 where nothing listens.
-  const issuer = `http://127.0.0.1:${server.address().port}/`;
-  server.issuer.url = issuer;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  // The development issuer lives and dies with the process; it must not keep it alive on its own.
+  server.unref();
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  signer.url = issuer;
   const pointer = claimPointer(settings.permissionsClaim);
   return {
-    issuer: { ...settings, issuer, jwksUri: new URL('.well-known/jwks.json', issuer) },
+    issuer: { ...settings, issuer, jwksUri: new URL(JWKS_PATH.slice(1), issuer) },
     mintToken: async (permissions, jkt) => ({
       expiresIn: TOKEN_LIFETIME_S,
-      accessToken: await server.issuer.buildToken({
+      accessToken: await signer.buildToken({
         expiresIn: TOKEN_LIFETIME_S,
         scopesOrTransform: (_header, payload) => {
           payload['sub'] = subject;

@@ -29,9 +29,10 @@ export async function runPolicies(
 
 async function decide(name: string, policy: Policy, input: PolicyInput): Promise<PolicyResult> {
   try {
-    const answer = policy(input);
-    // A synchronous answer cannot run late, so only a promise races the timeout (and sets a timer).
-    const settled = answer instanceof Promise ? await withinTimeout(name, answer, input) : answer;
+    const answer: unknown = policy(input);
+    // A synchronous answer cannot run late, so only a thenable races the timeout (and sets a
+    // timer): any thenable, as query builders such as Knex's are thenables but not promises.
+    const settled = isThenable(answer) ? await withinTimeout(name, answer, input) : answer;
     if (settled === TIMED_OUT) return 'timeout';
     return settled === true ? 'allow' : 'deny';
   } catch (error) {
@@ -40,7 +41,11 @@ async function decide(name: string, policy: Policy, input: PolicyInput): Promise
   }
 }
 
-async function withinTimeout(name: string, answer: Promise<unknown>, input: PolicyInput): Promise<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+async function withinTimeout(name: string, answer: PromiseLike<unknown>, input: PolicyInput): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(resolve, POLICY_TIMEOUT_MS, TIMED_OUT);

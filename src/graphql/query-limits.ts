@@ -49,8 +49,8 @@ export function queryLimits(): QueryLimitOptions {
     maxTokens: { enabled: false },
     // Introspection counts too: its default exemption let an aliased `__schema` document return 255 KB.
     costLimit: { maxCost: QueryLimits.cost, ignoreIntrospection: false, onAccept: [estimates.record] },
-    // Apollo's `hideSchemaDetailsFromClientErrors` already hides suggestions in production,
-    // and they help during development.
+    // `operation-rules.ts` hides suggestions in production, on both transports, and they help
+    // during development.
     blockFieldSuggestion: { enabled: false },
   }).protect();
   // graphql-armor's declarations name @apollo/server's CommonJS types; the plugins are plain objects.

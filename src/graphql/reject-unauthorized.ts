@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import { decisionOf } from '../directives/decide.js';
 import { analyzeOperation } from '../directives/operation-analysis.js';
-import { ErrorCode, operationDeniedError } from '../errors.js';
+import { badUserInputError, ErrorCode, internalServerError, operationDeniedError } from '../errors.js';
 import type { Telemetry } from '../observability/hooks.js';
 
 export interface RejectOptions {
@@ -30,9 +30,16 @@ export function rejection(
   let denials;
   try {
     ({ denials } = analyzeOperation(schema, document, context.principal, request));
-  } catch {
-    // Variables that do not fit: execution reports them as it always does, and nothing runs.
-    return undefined;
+  } catch (error) {
+    // Fail closed: an operation that cannot be analysed does not run. graphql-js raises a
+    // GraphQLError for values that do not fit (a variable, or `@include(if:)` given null): the
+    // client's mistake, logged at `info`, without the message, as it quotes the values.
+    if (error instanceof GraphQLError) {
+      context.log.info({ audit: 'operation-rejected', code: ErrorCode.BAD_USER_INPUT }, 'operation refused: invalid values');
+      return badUserInputError(error.message);
+    }
+    context.log.error({ err: error }, 'operation analysis failed; refused');
+    return internalServerError();
   }
   if (denials.length === 0) return undefined;
   if (telemetry) for (const denial of denials) telemetry.authzDecisions(denial.field)(decisionOf(denial));

@@ -13,10 +13,10 @@ import { createSenderConstraint } from '../auth/dpop/sender-constraint.js';
 import type { ResolvedConfig } from '../config.js';
 import type { TokenMinter } from '../dev/dev-issuer.js';
 import { createDocuments } from '../documents/index.js';
-import { authChallenge, challengeOptionsOf } from '../errors.js';
-import { createFormatError } from '../graphql/format-error.js';
+import { authChallenge, challengeOptionsOf, ErrorCode } from '../errors.js';
 import { disableUnusedDefaultPlugins } from '../graphql/lean-pipeline.js';
 import { loggingPlugin, withContextFailureLog } from '../graphql/logging-plugin.js';
+import { operationRules } from '../graphql/operation-rules.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { rejectUnauthorizedPlugin } from '../graphql/reject-unauthorized.js';
 import { buildSchema } from '../graphql/schema.js';
@@ -25,9 +25,10 @@ import { createRateLimits, type RateLimitHooks } from '../limits/rate-limits.js'
 import { attachSubscriptions, type Subscriptions } from '../subscriptions/subscription-server.js';
 import { corsPolicy } from './cors-policy.js';
 import { devTokenRoute } from './dev-token-route.js';
-import { errorHandler, notFound } from './error-handler.js';
+import { errorHandler, notFound, sendError } from './error-handler.js';
 import { graphqlRoute } from './graphql-route.js';
 import { healthRoutes } from './health-routes.js';
+import { hasValidHost } from './host-header.js';
 import { requestLogging } from './request-logging.js';
 import { restRoutes } from './rest.js';
 import { schemaRoute } from './schema-route.js';
@@ -59,6 +60,9 @@ export interface App {
 
 export { BODY_LIMIT } from './json-body.js';
 
+/** GraphQL over HTTP and over WebSocket. */
+const GRAPHQL_PATH = '/graphql';
+
 /** Assembles the whole application without listening, so tests can start it on a random port. */
 export async function buildApp({ config, logger, minters, rateLimitHooks, schema: givenSchema }: AppOptions): Promise<App> {
   const observability = await createObservability({ metrics: config.metrics !== undefined, tracing: config.tracing });
@@ -80,27 +84,25 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   const documents = createDocuments({ config, schema, limits });
   // What REST and reject mode answer an anonymous request with, from the same builder as every other challenge.
   const missingTokenChallenge = authChallenge(challengeOptionsOf(config.dpop));
+  // One definition of the operation rules and error answers, for HTTP here and for WebSockets.
+  const rules = operationRules({ limits, introspection: documents.introspection, production: config.production });
   let subscriptions: Subscriptions | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    validationRules: limits.validationRules,
-    parseOptions: limits.parseOptions,
-    introspection: documents.introspection,
+    ...rules.apollo,
     // A cached document's hash would tell anyone whether it has been run before; trusted documents
     // answer hashes from a fixed list instead (src/documents/).
     persistedQueries: false,
     documentStore: documents.documentStore,
     // Stack traces go to the log, never to clients, in every mode.
     includeStacktraceInErrorResponses: false,
-    hideSchemaDetailsFromClientErrors: config.production,
-    formatError: createFormatError({ explainDenials: !config.production }),
     // `main` owns the process signals and drains the HTTP server before stopping Apollo.
     stopOnTerminationSignals: false,
     plugins: [
       ...disableUnusedDefaultPlugins(),
       ...documents.plugins,
-      ...limits.plugins,
+      ...rules.plugins,
       ...observability.apolloPlugins,
       ...rateLimits.plugins,
       loggingPlugin(logger),
@@ -119,7 +121,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   const plainRoutes = new Map([
     ...restRoutes({ schema, buildContext: rateLimits.restContext(buildContext), cors: getOnlyCors, missingTokenChallenge }),
     [
-      '/graphql',
+      GRAPHQL_PATH,
       graphqlRoute({
         apollo,
         buildContext: rateLimits.graphqlContext(graphqlContext),
@@ -149,7 +151,14 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     logRequest(req, res);
     writeSecurityHeaders(res);
+    // Before any route, authentication included: nothing may be built from a `Host` that is not one.
+    if (!hasValidHost(req.headers)) return sendError(res, ErrorCode.BAD_REQUEST, 'Invalid Host header');
     (hotRoutes.get(routeKeyOf(req.url ?? '')) ?? app)(req, res);
+  };
+  // A WebSocket upgrade passes the same checks and the same path matching as any request.
+  const edgeRefusal = (req: IncomingMessage) => {
+    if (!hasValidHost(req.headers)) return { status: 400, reason: 'Bad Request' };
+    return routeKeyOf(req.url ?? '') === GRAPHQL_PATH ? undefined : { status: 404, reason: 'Not Found' };
   };
   // The route table, as metric labels and span names: a path that is no route here is `unmatched`.
   const routes = new Set([...hotRoutes.keys(), '/healthz', '/readyz', ...(minters ? ['/dev/token'] : []), ...(config.introspection ? ['/schema.graphql'] : [])]);
@@ -173,8 +182,10 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
         buildContext,
         config,
         logger,
-        limits,
+        rules,
         telemetry,
+        keySets: verifier,
+        edgeRefusal,
         gate: documents.gate,
         schemaFor: documents.schemaFor,
         chargeSubscription: rateLimits.chargeSubscription,

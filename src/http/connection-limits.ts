@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { HttpLimits } from '../config.js';
 
 /**
@@ -11,9 +12,10 @@ const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
  * An HTTP server that a slow or idle client cannot hold open: headers and whole requests must
  * arrive in time (the client gets a 408 otherwise), idle keep-alive connections close, and
  * connections beyond the limit are closed at once, so the process keeps file descriptors for
- * the requests that matter (and `/healthz`).
+ * the requests that matter (and `/healthz`). `webSocketLimit` is the most WebSockets the server
+ * holds (`SUBSCRIPTION_MAX_CONNECTIONS`), on top of `limits.maxConnections`.
  */
-export function createLimitedServer(listener: RequestListener, limits: HttpLimits): Server {
+export function createLimitedServer(listener: RequestListener, limits: HttpLimits, webSocketLimit = 0): Server {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -23,6 +25,17 @@ export function createLimitedServer(listener: RequestListener, limits: HttpLimit
     },
     listener,
   );
-  server.maxConnections = limits.maxConnections;
+  // Node's own limit bounds the total; HTTP's share is counted here, where a connection stops
+  // counting as HTTP once it is upgraded (the WebSocket server refuses upgrades past its limit).
+  // So sockets can never take the connections that HTTP requests, probes included, need, and
+  // slow HTTP clients can never hold more than `maxConnections`.
+  server.maxConnections = limits.maxConnections + webSocketLimit;
+  const httpConnections = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    if (httpConnections.size >= limits.maxConnections) return void socket.destroy();
+    httpConnections.add(socket);
+    socket.once('close', () => httpConnections.delete(socket));
+  });
+  server.on('upgrade', (req) => httpConnections.delete(req.socket));
   return server;
 }

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
 import { ErrorCode, errorCodeOf, ErrorMessage } from '../errors.js';
 
-/** Close codes for a `connection_init` whose token is not valid, or not checkable now. */
-export const CloseCode = { UNAUTHORIZED: 4401, INTERNAL_ERROR: 1011, TRY_AGAIN_LATER: 1013 } as const;
+/** Close codes: a token that is not valid, or not checkable now; and a socket idle for too long. */
+export const CloseCode = { NORMAL: 1000, UNAUTHORIZED: 4401, INTERNAL_ERROR: 1011, TRY_AGAIN_LATER: 1013 } as const;
 
 export type ConnectionAuth = { context: RequestContext } | { refuse: { code: number; message: string; reason: string } };
 

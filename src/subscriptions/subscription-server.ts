@@ -1,28 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  getOperationAST,
-  GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextBuilder, RequestContext } from '../auth/context.js';
+import type { KeySetChanges } from '../auth/key-set.js';
 import { CLOCK_TOLERANCE_S } from '../auth/verifier.js';
 import type { ResolvedConfig } from '../config.js';
 import type { OperationGate, OperationRequest, OperationSchema } from '../documents/index.js';
-import { createFormatError } from '../graphql/format-error.js';
+import { ErrorCode } from '../errors.js';
 import { logOperationErrors } from '../graphql/logging-plugin.js';
-import type { queryLimits } from '../graphql/query-limits.js';
+import type { OperationRules } from '../graphql/operation-rules.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { authenticateConnection, CloseCode } from './connection-auth.js';
@@ -38,7 +28,12 @@ export interface SubscriptionOptions {
   buildContext: ContextBuilder;
   config: ResolvedConfig;
   logger: Logger;
-  limits: ReturnType<typeof queryLimits>;
+  /** The same rules and error answers as HTTP's. */
+  rules: OperationRules;
+  /** The key sets tokens are verified against: when one changes, every open socket's token is checked again. */
+  keySets: KeySetChanges;
+  /** The HTTP edge's own refusal of a request (its path, its `Host`), so an upgrade is matched as any request is. */
+  edgeRefusal(request: IncomingMessage): { status: number; reason: string } | undefined;
   /** Which operations may run: the trusted documents' decision, the same as over HTTP. */
   gate: OperationGate;
   /** The schema an operation runs on: with per-caller introspection, the caller's view for introspection, as over HTTP. */
@@ -57,10 +52,15 @@ export interface Subscriptions {
 interface Connection {
   id: string;
   log: Logger;
+  /** What `connection_init` presented, kept to check it again when the keys change. */
+  authorization?: unknown;
   context?: RequestContext;
   expiry?: NodeJS.Timeout;
   /** The ids of this socket's operations that are event streams, still running. */
   streams: Set<string>;
+  /** When the socket last had no stream running; the idle timeout counts from it. */
+  idleSince: number;
+  idleCheck?: NodeJS.Timeout;
 }
 
 /**
@@ -71,40 +71,70 @@ interface Connection {
  */
 export function attachSubscriptions(
   server: Server,
-  { schema, buildContext, config, logger, limits, gate, schemaFor, telemetry = NO_TELEMETRY, chargeSubscription }: SubscriptionOptions,
+  { schema, buildContext, config, logger, rules, keySets, edgeRefusal, gate, schemaFor, telemetry = NO_TELEMETRY, chargeSubscription }: SubscriptionOptions,
 ): Subscriptions {
-  const sockets = new WebSocketServer({ noServer: true });
+  // A message is at most as large as an HTTP body: `ws` closes the socket with 1009 past it, before
+  // buffering more (its default is 100 MiB, which an anonymous `connection_init` could fill).
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: config.subscriptionMaxMessageBytes });
   const connections = new WeakMap<WebSocket, Connection>();
-  const format = createFormatError({ explainDenials: !config.production });
-  // The HTTP status a request error carries means nothing on a socket, so it is not sent there.
-  const formatError = (error: GraphQLError): GraphQLFormattedError => {
-    const formatted = format(error.toJSON(), error);
-    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
-    const { http, ...extensions } = formatted.extensions;
-    return { ...formatted, extensions };
-  };
-  const rules = [...specifiedRules, ...limits.validationRules];
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = refusalOf(request, config, sockets.clients.size);
+    const refusal = edgeRefusal(request) ?? refusalOf(request, config, sockets.clients.size);
     if (refusal) {
       logger.warn({ audit: 'websocket-refused', status: refusal.status, origin: request.headers.origin ?? null }, refusal.reason);
       socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      sockets.emit('connection', ws, request);
+      // `ws` closes the socket itself on a protocol error (1009 for an oversized message); graphql-ws
+      // would also print each such error with its stack on stderr, which any client could fill.
+      ws.removeAllListeners('error');
+      ws.on('error', (error: Error & { code?: string }) => connections.get(ws)?.log.info({ code: error.code }, 'subscription socket refused a message'));
+    });
   });
   sockets.on('connection', (ws: WebSocket) => {
     const id = randomUUID();
     const log = logger.child({ connectionId: id });
-    connections.set(ws, { id, log, streams: new Set() });
+    connections.set(ws, { id, log, streams: new Set(), idleSince: Date.now() });
     telemetry.wsConnection(1);
     log.info('subscription socket connected');
     ws.once('close', (code: number) => {
       telemetry.wsConnection(-1, code);
-      clearTimeout(connections.get(ws)?.expiry);
+      const connection = connections.get(ws);
+      clearTimeout(connection?.expiry);
+      clearTimeout(connection?.idleCheck);
       log.info({ code }, 'subscription socket closed');
     });
+  });
+
+  /** Closes a socket that has had no subscription running for the idle timeout; it holds a connection for nothing. */
+  const watchIdle = (ws: WebSocket, connection: Connection) => {
+    const now = Date.now();
+    if (connection.streams.size > 0) connection.idleSince = now;
+    const idleFor = now - connection.idleSince;
+    if (idleFor >= config.subscriptionIdleTimeoutMs) {
+      connection.log.info({ idleTimeoutMs: config.subscriptionIdleTimeoutMs }, 'subscription socket idle; closed');
+      ws.close(CloseCode.NORMAL, 'Idle timeout');
+      return;
+    }
+    connection.idleCheck = setTimeout(watchIdle, config.subscriptionIdleTimeoutMs - idleFor, ws, connection);
+  };
+
+  // When a key set changes, a withdrawn key must stop a socket as it stops an HTTP request: each
+  // token is checked again, by the same context builder, and a socket whose token fails is closed.
+  const recheck = async (ws: WebSocket, connection: Connection) => {
+    const outcome = await authenticateConnection(buildContext, connection.authorization, connection.log);
+    if ('refuse' in outcome && ws.readyState === ws.OPEN) {
+      connection.log.warn({ audit: 'websocket-denied', reason: outcome.refuse.reason }, 'subscription closed after a key change');
+      ws.close(outcome.refuse.code, outcome.refuse.message);
+    }
+  };
+  const stopWatchingKeys = keySets.onChange(() => {
+    for (const ws of sockets.clients) {
+      const connection = connections.get(ws);
+      if (connection?.context?.principal) void recheck(ws, connection);
+    }
   });
 
   const cleanup = useServer(
@@ -113,7 +143,8 @@ export function attachSubscriptions(
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       async onConnect({ connectionParams, extra: { socket } }) {
         const connection = connections.get(socket)!;
-        const outcome = await authenticateConnection(buildContext, connectionParams?.['authorization'], connection.log);
+        connection.authorization = connectionParams?.['authorization'];
+        const outcome = await authenticateConnection(buildContext, connection.authorization, connection.log);
         if ('refuse' in outcome) {
           connection.log.warn({ audit: 'websocket-denied', reason: outcome.refuse.reason }, 'subscription refused');
           socket.close(outcome.refuse.code, outcome.refuse.message);
@@ -121,6 +152,8 @@ export function attachSubscriptions(
         }
         const { context } = outcome;
         connection.context = context;
+        connection.idleSince = Date.now();
+        watchIdle(socket, connection);
         if (context.principal) {
           const endsAtMs = (context.principal.expiresAt + CLOCK_TOLERANCE_S) * 1000;
           connection.expiry = setTimeout(() => socket.close(CloseCode.UNAUTHORIZED, 'Token expired'), Math.min(endsAtMs - Date.now(), MAX_TIMER_MS));
@@ -128,8 +161,12 @@ export function attachSubscriptions(
         connection.log.info({ subject: context.principal?.subject ?? null }, 'subscription connection initialised');
         return true;
       },
-      async onSubscribe({ extra: { socket, request } }, _id, payload) {
+      async onSubscribe({ subscriptions, extra: { socket, request } }, _id, payload) {
         const context = connections.get(socket)!.context!;
+        // graphql-ws has entered this id already, so the count includes it.
+        if (Object.keys(subscriptions).length > config.subscriptionMaxPerConnection) {
+          return [new GraphQLError(`At most ${config.subscriptionMaxPerConnection} subscriptions may run on one connection`, { extensions: { code: ErrorCode.BAD_REQUEST } })];
+        }
         const prepared = prepare(context, payload);
         if (!chargeSubscription) return prepared;
         // Its cost when it starts, nothing per event; refused before it starts, 1 point.
@@ -144,17 +181,20 @@ export function attachSubscriptions(
       },
       // graphql-ws completes every stream, an abruptly closed socket's too.
       onComplete({ extra: { socket } }, id) {
-        if (connections.get(socket)?.streams.delete(id)) telemetry.subscription(-1);
+        const connection = connections.get(socket);
+        if (!connection) return;
+        if (connection.streams.delete(id)) telemetry.subscription(-1);
+        if (connection.streams.size === 0) connection.idleSince = Date.now();
       },
       onNext({ extra: { socket } }, _id, _payload, _args, result: ExecutionResult) {
         if (!result.errors) return undefined;
         logOperationErrors(result.errors, connections.get(socket)!.context!);
-        return { ...result, errors: result.errors.map(formatError) };
+        return { ...result, errors: result.errors.map(rules.formatSocketError) };
       },
       onError({ extra: { socket } }, _id, _payload, errors) {
         const context = connections.get(socket)?.context;
         if (context) logOperationErrors(errors, context);
-        return errors.map(formatError);
+        return errors.map(rules.formatSocketError);
       },
     },
     sockets,
@@ -166,13 +206,9 @@ export function attachSubscriptions(
     // A trusted document was parsed and validated at start.
     let document = gated.document;
     if (!document) {
-      try {
-        document = parse(gated.query ?? '', limits.parseOptions);
-      } catch (error) {
-        return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
-      }
-      const invalid = validate(schema, document, rules);
-      if (invalid.length > 0) return invalid;
+      const checked = rules.prepare(schema, { query: gated.query ?? '', operationName: payload.operationName, variables: payload.variables });
+      if ('errors' in checked) return checked.errors;
+      document = checked.document;
     }
     const variables = payload.variables ?? undefined;
     if (config.unauthorizedMode === 'reject') {
@@ -185,11 +221,15 @@ export function attachSubscriptions(
   }
 
   let closing: Promise<void> | undefined;
-  return { close: () => (closing ??= Promise.resolve(cleanup.dispose())) };
+  return {
+    close: () => {
+      stopWatchingKeys();
+      return (closing ??= Promise.resolve(cleanup.dispose()));
+    },
+  };
 }
 
 function refusalOf(request: IncomingMessage, config: ResolvedConfig, open: number): { status: number; reason: string } | undefined {
-  if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') return { status: 404, reason: 'Not Found' };
   // Cross-site WebSocket hijacking: a browser always sends its page's origin, other clients none.
   // Besides the client's origin, the API's own is allowed: the Sandbox page it serves subscribes from there.
   const origin = request.headers.origin;

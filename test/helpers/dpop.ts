@@ -3,6 +3,7 @@ import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import { tokenHash } from '../../src/auth/dpop/proof.js';
 import { createDpopKey, createProof, dpopCredentials, type DpopCredentials, type DpopKey } from '../../src/dev/dpop-proof.js';
 import { ADMIN, type Harness } from './harness.js';
+import { rawRequest } from './http-request.js';
 
 export { createDpopKey, createProof, type DpopCredentials, type DpopKey };
 
@@ -59,11 +60,20 @@ export interface DpopResponse {
   body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; message?: string; text?: string };
 }
 
-/** POSTs `query` to /graphql with `Authorization: <scheme> <token>` and the given proofs (one `DPoP` header each). */
+/**
+ * POSTs `query` to /graphql with `Authorization: <scheme> <token>` and the given proofs (one `DPoP`
+ * header each); with `host`, through node's client, as fetch will not set `Host`.
+ */
 export async function postGraphql(
   h: Harness,
-  { token, proofs = [], scheme = 'DPoP', query = ADMIN_QUERY }: { token: string; proofs?: string[]; scheme?: string; query?: string },
+  { token, proofs = [], scheme = 'DPoP', query = ADMIN_QUERY, host }: { token: string; proofs?: string[]; scheme?: string; query?: string; host?: string },
 ): Promise<DpopResponse> {
+  if (host !== undefined) {
+    const raw = ['host', host, 'content-type', 'application/json', 'authorization', `${scheme} ${token}`, ...proofs.flatMap((proof) => ['dpop', proof])];
+    const answer = await rawRequest(`${h.url}/graphql`, 'POST', raw, [JSON.stringify({ query })]);
+    const headers = new Headers(Object.entries(answer.headers).map(([name, value]) => [name, String(value)]));
+    return { status: answer.status, headers, body: JSON.parse(answer.body) as DpopResponse['body'] };
+  }
   const headers = new Headers({ 'content-type': 'application/json', authorization: `${scheme} ${token}` });
   for (const proof of proofs) headers.append('dpop', proof);
   const response = await fetch(`${h.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });

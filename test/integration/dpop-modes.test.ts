@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { boundCredentials, createProof, PATIENT_KEY_SET, postGraphql, type DpopCredentials } from '../helpers/dpop.js';
+import { boundCredentials, boundToken, createDpopKey, createProof, PATIENT_KEY_SET, postGraphql, type DpopCredentials } from '../helpers/dpop.js';
 import { ADMIN } from '../helpers/harness.js';
 import { useHarness } from '../helpers/use-harness.js';
 
@@ -74,13 +74,26 @@ describe('DPOP_NONCE=true', () => {
 });
 
 describe('PUBLIC_URL', () => {
-  const h = useHarness({ ...PATIENT_KEY_SET, PUBLIC_URL: 'https://api.example.com' });
+  const h = useHarness({ ...PATIENT_KEY_SET, PUBLIC_URL: 'https://api.example.com,https://api.example.org' });
 
-  it('is the base of htu, whatever the Host header says', async () => {
-    const { key, accessToken: token, nextProof } = await boundCredentials(h(), { method: 'POST', url: 'https://api.example.com/graphql' });
-    assert.deepEqual((await postGraphql(h(), { token, proofs: [await nextProof()] })).body.data, ADMIN_TEXT);
-    const byHost = await createProof(key, { method: 'POST', url: `${h().url}/graphql`, accessToken: token });
-    assert.equal((await postGraphql(h(), { token, proofs: [byHost] })).status, 401);
+  it('is the base of htu: the listed origin whose host the request names', async () => {
+    const key = await createDpopKey();
+    const token = await boundToken(h(), key);
+    const send = async (url: string, host: string) =>
+      postGraphql(h(), { token, host, proofs: [await createProof(key, { method: 'POST', url, accessToken: token })] });
+    assert.deepEqual((await send('https://api.example.com/graphql', 'api.example.com')).body.data, ADMIN_TEXT);
+    assert.deepEqual((await send('https://api.example.org/graphql', 'API.example.org')).body.data, ADMIN_TEXT);
+    assert.equal((await send('https://api.example.com/graphql', 'api.example.org')).status, 401);
+    assert.equal((await send(`${h().url}/graphql`, new URL(h().url).host)).status, 401);
+  });
+
+  it('refuses a Host outside the list, whatever the proof names', async () => {
+    const key = await createDpopKey();
+    const token = await boundToken(h(), key);
+    for (const url of ['https://api.example.com/graphql', 'http://attacker.example/graphql']) {
+      const proofs = [await createProof(key, { method: 'POST', url, accessToken: token })];
+      assert.equal((await postGraphql(h(), { token, host: 'attacker.example', proofs })).status, 401);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 import { RedisReplayStore } from '../../src/auth/dpop/redis-replay-store.js';
 import { ReplayStoreUnavailableError } from '../../src/auth/dpop/replay-store.js';
 import { buildApp, type App } from '../../src/http/app.js';
+import { rawRequest } from '../helpers/http-request.js';
 import { boundCredentials, createProof, PATIENT_KEY_SET, postGraphql, type DpopKey } from '../helpers/dpop.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -41,7 +42,7 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
     await redis.stop();
   });
 
-  const sendTo = (url: string, dpop: string) => postGraphql({ ...h, url }, { token, proofs: [dpop] });
+  const sendTo = (url: string, dpop: string) => postGraphql({ ...h, url }, { token, proofs: [dpop], host: 'api.example.com' });
 
   it('grants a proof on one replica and refuses it on the other, sent one after the other or at once', async () => {
     const first = await proof();
@@ -86,11 +87,10 @@ describe('DPoP replay store in Redis (REDIS_URL)', () => {
     assert.equal(down.body.errors?.[0]?.extensions?.['code'], 'AUTH_UNAVAILABLE');
     assert.equal(down.headers.get('retry-after'), '5');
 
-    const rest = await fetch(`${h.url}/api/messages/admin`, {
-      headers: { authorization: `DPoP ${token}`, dpop: await createProof(key, { method: 'GET', url: 'https://api.example.com/api/messages/admin', accessToken: token }) },
-    });
+    const restProof = await createProof(key, { method: 'GET', url: 'https://api.example.com/api/messages/admin', accessToken: token });
+    const rest = await rawRequest(`${h.url}/api/messages/admin`, 'GET', { host: 'api.example.com', authorization: `DPoP ${token}`, dpop: restProof });
     assert.equal(rest.status, 503);
-    assert.deepEqual(await rest.json(), { message: 'Unable to verify credentials' });
+    assert.deepEqual(JSON.parse(rest.body), { message: 'Unable to verify credentials' });
 
     const bearer = await postGraphql(h, { token: await h.token({ permissions: [ADMIN] }), scheme: 'Bearer' });
     assert.deepEqual(bearer.body.data, ADMIN_TEXT);

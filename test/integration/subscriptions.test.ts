@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import type { Client, FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ADMIN, CLIENT_ORIGIN, type Harness } from '../helpers/harness.js';
 import { startLoggedHarness } from '../helpers/log-capture.js';
 import { until } from '../helpers/until.js';
 import { useHarness } from '../helpers/use-harness.js';
+import { handshake as socketHandshake, subscriptionClient } from '../helpers/websocket.js';
 import { QueryLimits } from '../../src/graphql/query-limits.js';
 
 const ADMIN_FEED = 'subscription { adminMessageFeed { text } }';
 
 function client(h: Harness, token?: string, closes: number[] = []): Client {
-  return createClient({
-    url: `${h.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: false,
-    // The closes under test are asserted through `closed`; graphql-ws would also print them.
-    onNonLazyError: () => {},
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    on: { closed: (event) => closes.push((event as { code: number }).code) },
-  });
+  return subscriptionClient(h.url, token, closes);
 }
 
 /** The first `count` results of a subscription, or what ended it first. */
@@ -39,15 +31,8 @@ async function take(c: Client, query: string, count: number): Promise<{ results:
   }
 }
 
-/** The HTTP status of a refused WebSocket handshake, or 101 when it is accepted. */
 async function handshake(h: Harness, headers: Record<string, string> = {}, path = '/graphql'): Promise<number> {
-  const ws = new WebSocket(`${h.url.replace('http', 'ws')}${path}`, 'graphql-transport-ws', { headers });
-  const outcome = await Promise.race([
-    once(ws, 'open').then(() => 101),
-    once(ws, 'unexpected-response').then(([, response]) => (response as { statusCode: number }).statusCode),
-  ]);
-  ws.terminate();
-  return outcome;
+  return socketHandshake(h.url, headers, path);
 }
 
 describe('subscriptions over graphql-ws on /graphql', () => {

@@ -15,9 +15,8 @@ describe('DPoP and Redis settings', () => {
       maxAheadS: 30,
       required: false,
       nonce: false,
-      publicUrl: undefined,
+      publicUrls: [],
     });
-    assert.equal(config.publicUrl, undefined);
     assert.equal(config.redisUrl, undefined);
   });
 
@@ -31,10 +30,16 @@ describe('DPoP and Redis settings', () => {
       DPOP_NONCE: '1',
       REDIS_URL: 'redis://127.0.0.1:6379/0',
     });
-    assert.equal(config.publicUrl, 'https://api.example.com');
-    assert.deepEqual(config.dpop, { algorithms: ['ES256', 'EdDSA'], maxAgeS: 60, maxAheadS: 0, required: true, nonce: true, publicUrl: 'https://api.example.com' });
+    assert.deepEqual(config.dpop, { algorithms: ['ES256', 'EdDSA'], maxAgeS: 60, maxAheadS: 0, required: true, nonce: true, publicUrls: ['https://api.example.com'] });
     assert.equal(config.redisUrl?.href, 'redis://127.0.0.1:6379/0');
     assert.equal(loadConfig({ REDIS_URL: 'rediss://cache.example.com:6380' }).redisUrl?.protocol, 'rediss:');
+  });
+
+  it('reads PUBLIC_URL as a comma-separated list of origins', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://api.example.com, https://api.example.org:8443/,https://api.example.com' });
+    assert.deepEqual(config.dpop.publicUrls, ['https://api.example.com', 'https://api.example.org:8443']);
+    failsOn({ PUBLIC_URL: 'https://api.example.com,https://api.example.org/base' }, 'PUBLIC_URL');
+    failsOn({ PUBLIC_URL: 'https://api.example.com,' }, 'PUBLIC_URL');
   });
 
   it('refuses bad values with one line naming the variable', () => {

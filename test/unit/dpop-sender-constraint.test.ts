@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GraphQLError } from 'graphql';
 import { NonceSource } from '../../src/auth/dpop/nonce.js';
 import { reconnectDelayMs } from '../../src/redis-connection.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from '../../src/auth/dpop/replay-store.js';
 import { DPOP_DEFAULTS } from '../../src/auth/dpop/dpop-settings.js';
-import { createSenderConstraint, type ProofCarrier } from '../../src/auth/dpop/sender-constraint.js';
+import { createSenderConstraint, SenderConstraintError, type ProofCarrier } from '../../src/auth/dpop/sender-constraint.js';
+import { authFailureError } from '../../src/errors.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { createDpopKey, createProof } from '../../src/dev/dpop-proof.js';
 
@@ -19,9 +19,11 @@ const principal = (jkt: string | undefined): Principal => ({
   confirmation: { jkt },
 });
 
-/** The failure a check rejected with: its status, challenge and nonce. */
+/** The failure a check rejected with: its status, challenge and nonce, as the request is answered. */
 async function failure(promise: Promise<void>): Promise<{ status: number; challenge: string | undefined; nonce: string | undefined }> {
-  const error = (await promise.then(() => assert.fail('accepted'), (e: unknown) => e)) as GraphQLError;
+  const rejected = await promise.then(() => assert.fail('accepted'), (e: unknown) => e);
+  assert.ok(rejected instanceof SenderConstraintError);
+  const error = authFailureError(rejected.failure, rejected.challenge);
   const http = error.extensions['http'] as { status: number; headers: Map<string, string> };
   return { status: http.status, challenge: http.headers.get('www-authenticate'), nonce: http.headers.get('dpop-nonce') };
 }
@@ -51,13 +53,24 @@ describe('createSenderConstraint', async () => {
     assert.match((await failure(check.check(await carrier([]), dpop, principal(key.thumbprint)))).challenge!, /invalid_dpop_proof/);
   });
 
-  it('builds htu from Host, or from the public URL, and refuses without either', async () => {
+  it('builds htu from Host, and refuses without one', async () => {
     const request = await carrier();
     await assert.rejects(createSenderConstraint().check({ ...request, headers: {} }, dpop, principal(key.thumbprint)));
     await assert.rejects(createSenderConstraint().check({ ...request, headers: { host: 'other.test' } }, dpop, principal(key.thumbprint)));
-    const behindProxy = createSenderConstraint({ ...DPOP_DEFAULTS, publicUrl: 'http://api.test' });
-    await behindProxy.check({ ...(await carrier()), headers: { host: 'internal:6061' } }, dpop, principal(key.thumbprint));
-    await behindProxy.check({ ...(await carrier()), headers: {} }, dpop, principal(key.thumbprint));
+  });
+
+  it('with public URLs, checks htu against the one whose host the request names, and refuses a Host outside them', async () => {
+    const behindProxy = createSenderConstraint({ ...DPOP_DEFAULTS, publicUrls: ['https://api.example.com', 'http://api.test'] });
+    await behindProxy.check({ ...(await carrier()), headers: { host: 'API.test' } }, dpop, principal(key.thumbprint));
+    // Another listed origin: the proof named http://api.test.
+    await assert.rejects(behindProxy.check({ ...(await carrier()), headers: { host: 'api.example.com' } }, dpop, principal(key.thumbprint)), /htu does not match/);
+    for (const headers of [{ host: 'internal:6061' }, {}]) {
+      await assert.rejects(
+        behindProxy.check({ ...(await carrier()), headers }, dpop, principal(key.thumbprint)),
+        (error: unknown) => error instanceof SenderConstraintError && error.message === 'Host is not among the public URLs',
+        JSON.stringify(headers),
+      );
+    }
   });
 
   it('remembers each proof for the whole iat window, max age plus max ahead', async () => {

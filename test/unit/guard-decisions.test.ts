@@ -92,4 +92,21 @@ describe('policies', () => {
     assert.notEqual(await pending, undefined);
     assert.deepEqual(lines, [[{ policy: 'slow', timeoutMs: POLICY_TIMEOUT_MS }, 'policy timed out; denied']]);
   });
+
+  it('races a thenable that is not a native promise against the timeout, as a query builder returns', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { lines, context } = logged();
+    const builder = { then() {} } as unknown as PromiseLike<boolean>;
+    const pending = runPolicies('Note.body', [['knexLike', () => builder]], input(context));
+    await Promise.resolve();
+    t.mock.timers.tick(POLICY_TIMEOUT_MS);
+    assert.notEqual(await pending, undefined);
+    assert.deepEqual(lines, [[{ policy: 'knexLike', timeoutMs: POLICY_TIMEOUT_MS }, 'policy timed out; denied']]);
+  });
+
+  it('takes the answer a thenable settles with', async () => {
+    const { context } = logged();
+    const allows = { then: (resolve: (value: boolean) => void) => resolve(true) } as unknown as PromiseLike<boolean>;
+    assert.equal(await runPolicies('Note.body', [['thenable', () => allows]], input(context)), undefined);
+  });
 });

@@ -20,7 +20,8 @@ describe('RemoteKeySet', () => {
     token = await sign({ sub: 'x' }, { key });
     clock = { now: T0 };
     changes = 0;
-    keySet = new RemoteKeySet({ ...TIMINGS, url: new URL('.well-known/jwks.json', idp.issuer), onChange: () => (changes += 1), now: () => clock.now });
+    keySet = new RemoteKeySet({ ...TIMINGS, url: new URL('.well-known/jwks.json', idp.issuer), now: () => clock.now });
+    keySet.onChange(() => (changes += 1));
   });
   afterEach(() => idp.close());
 

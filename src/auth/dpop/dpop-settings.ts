@@ -7,8 +7,11 @@ import type { ProofRules } from './proof.js';
 export interface DpopSettings extends ProofRules {
   /** True refuses plain bearer tokens: every token must be DPoP-bound. */
   required: boolean;
-  /** The API's public origin, the base of `htu`; without it, `http://` and the request's `Host`. */
-  publicUrl: string | undefined;
+  /**
+   * The origins clients call the API at (`PUBLIC_URL`): `htu` must name the one whose host is the
+   * request's `Host`, and a `Host` outside them is refused. Empty: `http://` and the `Host`.
+   */
+  publicUrls: readonly string[];
 }
 
 /** The defaults `config.ts` applies: Auth0's `iat` window and algorithm list. */
@@ -17,5 +20,5 @@ export const DPOP_DEFAULTS: DpopSettings = {
   maxAgeS: 300,
   maxAheadS: 30,
   required: false,
-  publicUrl: undefined,
+  publicUrls: [],
 };
