@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import proxyAddr from 'proxy-addr';
 import { ASYMMETRIC_ALGORITHMS } from './auth/dpop/proof.js';
-import { DPOP_DEFAULTS, type DpopSettings } from './auth/dpop/dpop-settings.js';
+import { DPOP_DEFAULTS } from './auth/dpop/dpop-settings.js';
 import type { KeySetTimings } from './auth/key-set.js';
 import { BODY_LIMIT } from './http/json-body.js';
 import { SAMPLERS, type TracingSettings } from './observability/tracing-settings.js';
@@ -21,117 +21,27 @@ import {
   type IssuerConfig,
   type IssuerDefaults,
 } from './issuers-config.js';
+import type { Config, Introspection, Mode, Quota, TrustedDocumentsConfig } from './config-types.js';
+import {
+  boolean,
+  ConfigError,
+  httpUrl,
+  integer,
+  keyValues,
+  list,
+  nonEmpty,
+  notBlank,
+  oneOf,
+  origin,
+  origins,
+  parseUrl,
+  ratio,
+  type Env,
+} from './env-values.js';
 
+export { ConfigError } from './env-values.js';
 export type { EmbeddedIssuers, IssuerConfig, IssuerSettings } from './issuers-config.js';
-
-export interface Config {
-  /** `NODE_ENV`: `production` turns off the landing page, field suggestions and, by default, introspection. */
-  mode: Mode;
-  production: boolean;
-  port: number;
-  /** The one browser origin allowed by CORS. */
-  clientOriginUrl: string;
-  /**
-   * The trusted issuers, from `AUTH_ISSUERS` or the single-issuer shorthand, or `embedded` when
-   * none is configured outside production: `main` then starts development issuers and fills this in.
-   */
-  issuers: IssuerConfig[] | EmbeddedIssuers;
-  /**
-   * Whether schema introspection and `/schema.graphql` are served (tooling depends on them);
-   * `per-caller` serves each caller only what its token could be granted.
-   */
-  introspection: Introspection;
-  /** The manifest of the operations clients were built with, and whether others are refused or only logged. */
-  trustedDocuments: TrustedDocumentsConfig | undefined;
-  /** Limits on each connection, so slow or idle clients cannot hold the server's sockets. */
-  http: HttpLimits;
-  /** How many verified tokens are remembered for each issuer; 0 turns the cache off. */
-  tokenCacheSize: number;
-  /** pino level: fatal, error, warn, info, debug, trace or silent. */
-  logLevel: string;
-  /** True refuses to build a schema with a root field that has neither a rule nor an explicit `@public`. */
-  denyByDefault: boolean;
-  /** `filter` nulls each denied field; `reject` refuses an operation that selects one, before anything runs. */
-  unauthorizedMode: 'filter' | 'reject';
-  /**
-   * WebSocket connections one process holds at most; more are refused at the handshake. They come
-   * on top of `http.maxConnections`, so that sockets never take the connections HTTP needs.
-   */
-  subscriptionMaxConnections: number;
-  /** Subscriptions one socket may run at once; a `subscribe` past it gets an error for its id. */
-  subscriptionMaxPerConnection: number;
-  /** A socket with no subscription running is closed after this long, in milliseconds. */
-  subscriptionIdleTimeoutMs: number;
-  /** The largest WebSocket message accepted, in bytes; a larger one closes the socket with 1009. */
-  subscriptionMaxMessageBytes: number;
-  /** DPoP (RFC 9449): proof rules, the public origins (`PUBLIC_URL`), `DPOP_REQUIRED` and `DPOP_NONCE`. */
-  dpop: DpopSettings & { nonce: boolean };
-  /** Where DPoP proofs and rate-limit counters are kept across replicas; unset keeps them in this process's memory. */
-  redisUrl: URL | undefined;
-  /** The Prometheus listener (`METRICS_PORT`, `METRICS_HOST`; no host: the API's own address); undefined opens none. */
-  metrics: { port: number; host: string | undefined } | undefined;
-  /** Traces, from the standard `OTEL_*` variables; undefined while no OTLP endpoint is set. */
-  tracing: TracingSettings | undefined;
-  /** Per-caller quotas, charged by query cost; see docs/operations.md. */
-  rateLimits: RateLimitSettings;
-}
-
-/** `<points>/<seconds>`: at most `points` cost points in each window of `windowS` seconds. */
-export interface Quota {
-  points: number;
-  windowS: number;
-}
-
-export interface RateLimitSettings {
-  /** `RATE_LIMIT`: each token holder's quota (issuer and `sub`); undefined is no limit. */
-  authenticated: Quota | undefined;
-  /** `RATE_LIMIT_ANONYMOUS`: each client address's quota, for requests without a valid token. */
-  anonymous: Quota | undefined;
-  /** What happens while Redis cannot count: `open` counts in this process instead, `closed` refuses with 503. */
-  onStoreFailure: 'open' | 'closed';
-  /** `TRUSTED_PROXIES`, in proxy-addr's syntax: peers whose `X-Forwarded-For` names the client. */
-  trustedProxies: string[];
-}
-
-export type PermissionsClaim = 'permissions' | 'scope';
-
-export type Introspection = boolean | 'per-caller';
-
-export interface TrustedDocumentsConfig {
-  /** An Apollo persisted query manifest or GraphQL Code Generator's `persisted-documents.json`. */
-  file: string;
-  /** `enforce` refuses any other operation; `log` runs it and logs its hash. */
-  mode: 'enforce' | 'log';
-}
-
-export type Mode = 'production' | 'development' | 'test';
-
-export interface HttpLimits {
-  /** Time to receive a request's headers, in milliseconds. */
-  headersTimeoutMs: number;
-  /** Time to receive a whole request, body included, in milliseconds. */
-  requestTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open, in milliseconds. */
-  keepAliveTimeoutMs: number;
-  /** Open connections at most; further ones are closed at once. */
-  maxConnections: number;
-}
-
-/** The configuration once the embedded development issuers, if any, are running. */
-export type ResolvedConfig = Config & { issuers: IssuerConfig[] };
-
-/** A configuration error; `main` prints its message as the one line before exiting. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
+export type * from './config-types.js';
 
 export const DEFAULT_AUDIENCE = 'https://hello-world.example.com';
 
@@ -258,37 +168,6 @@ function tracing(env: Env): TracingSettings | undefined {
   };
 }
 
-function httpUrl(name: string, value: string): URL {
-  const url = parseUrl(name, value);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `must be an http:// or https:// URL, got "${value}"`);
-  return url;
-}
-
-/** OpenTelemetry's `key1=value1,key2=value2` lists, each part percent-decoded (W3C Baggage's format). */
-function keyValues(env: Env, name: string): Record<string, string> {
-  const value = nonEmpty(env, name);
-  if (value === undefined) return {};
-  const entries = value.split(',').map((pair) => {
-    const equals = pair.indexOf('=');
-    const key = pair.slice(0, equals).trim();
-    if (equals === -1 || !key) throw new ConfigError(name, 'must be a list of key=value pairs separated by commas');
-    try {
-      return [decodeURIComponent(key), decodeURIComponent(pair.slice(equals + 1).trim())];
-    } catch {
-      throw new ConfigError(name, 'has a badly percent-encoded key or value');
-    }
-  });
-  return Object.fromEntries(entries) as Record<string, string>;
-}
-
-function ratio(env: Env, name: string, fallback: number): number {
-  const value = nonEmpty(env, name);
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n > 1) throw new ConfigError(name, `must be a number from 0 to 1, got "${value}"`);
-  return n;
-}
-
 function keySetTimings(env: Env): KeySetTimings {
   const timings = {
     timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 5_000, ...TIMING_BOUNDS.timeoutMs),
@@ -301,15 +180,6 @@ function keySetTimings(env: Env): KeySetTimings {
     throw new ConfigError('JWKS_STALE_MAX_MS', `must be at least JWKS_MAX_AGE_MS (${timings.maxAgeMs}), got "${timings.staleMaxMs}"`);
   }
   return timings;
-}
-
-function list(env: Env, name: string, allowed: readonly string[], fallback: readonly string[]): string[] {
-  const value = nonEmpty(env, name);
-  if (value === undefined) return [...fallback];
-  const items = value.split(',').map((item) => item.trim());
-  const unknown = items.find((item) => !allowed.includes(item));
-  if (unknown !== undefined) throw new ConfigError(name, `must list some of ${allowed.join(', ')}, got "${unknown}"`);
-  return items;
 }
 
 function redisUrl(env: Env): URL | undefined {
@@ -367,70 +237,6 @@ function issuerList(env: Env, text: string, defaults: IssuerDefaults): IssuerCon
     throw new ConfigError('AUTH_ISSUERS', `and ${both.join(', ')} are both set: list every issuer in AUTH_ISSUERS, or remove it and keep the single-issuer variables`);
   }
   return parseIssuerList(text, defaults, (problem) => new ConfigError('AUTH_ISSUERS', problem));
-}
-
-/** A comma-separated list of origins, none when unset. */
-function origins(env: Env, name: string): string[] {
-  const value = nonEmpty(env, name);
-  if (value === undefined) return [];
-  return [...new Set(value.split(',').map((item) => originOf(name, item.trim())))];
-}
-
-function origin(env: Env, name: string, fallback: string): string {
-  return originOf(name, nonEmpty(env, name) ?? fallback);
-}
-
-function originOf(name: string, value: string): string {
-  const url = parseUrl(name, value);
-  if (!['http:', 'https:'].includes(url.protocol) || url.origin !== value.replace(/\/$/, '')) {
-    throw new ConfigError(name, `must be an origin such as http://localhost:4040 (scheme, host, optional port), got "${value}"`);
-  }
-  return url.origin;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = nonEmpty(env, name);
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const value = nonEmpty(env, name)?.toLowerCase();
-  if (value === undefined) return fallback;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ConfigError(name, `must be true or false, got "${value}"`);
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const value = nonEmpty(env, name) ?? fallback;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
-  }
-  return value as T;
-}
-
-function parseUrl(name: string, value: string): URL {
-  try {
-    return new URL(value);
-  } catch {
-    throw new ConfigError(name, `must be an absolute URL, got "${value}"`);
-  }
-}
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function notBlank(env: Env, name: string): string | undefined {
-  const value = env[name];
-  if (value !== undefined && !value.trim()) throw new ConfigError(name, 'is set but empty; remove it or give it a value');
-  return value?.trim();
 }
 
 /** The project root's `.env`, wherever the process was started from: `src/` and `dist/` both sit one level below the root. */

@@ -13,7 +13,6 @@ import { operationPoints } from './operation-points.js';
 import { QuotaStoreUnavailableError, quotaCounter, type CounterStore, type QuotaCounter } from './quota-counter.js';
 import { quotaUnavailableError, rateLimitedError, writeRateLimitHeaders, type Policy } from './rate-limit-answers.js';
 
-/** What the rate limits report, for metrics; every argument comes from a fixed set. */
 /** What the rate limits report: the two counters of the observability hooks. */
 export type RateLimitHooks = Pick<Telemetry, 'rateLimited' | 'rateLimitStoreFailure'>;
 
@@ -29,6 +28,13 @@ export interface RateLimitOptions {
 const CONNECT_WAIT_MS = 2_000;
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Where a charged request keeps its response, for the headers: a property rather than a WeakMap
+ * keyed by the request, whose entries cost the garbage collector more than the counting itself.
+ */
+const RESPONSE = Symbol('response');
+type Answerable = IncomingMessage & { [RESPONSE]?: ServerResponse };
 
 /** Charges a subscription as it starts; the error to send for its id when refused. */
 export type SubscriptionCharge = (context: RequestContext, upgrade: IncomingMessage, operation: OperationDefinitionNode | undefined) => Promise<GraphQLError | undefined>;
@@ -71,7 +77,6 @@ export async function createRateLimits({ config, logger, schema, queryLimits, ho
   };
   const callerOf = callerIdentity(settings);
   const pointsOf = operationPoints(schema, queryLimits);
-  const responses = new WeakMap<IncomingMessage, ServerResponse>();
 
   const settle = async (caller: Caller, points: number, res: ServerResponse | undefined): Promise<void> => {
     let count;
@@ -92,17 +97,17 @@ export async function createRateLimits({ config, logger, schema, queryLimits, ho
     const req = request as unknown as IncomingMessage;
     try {
       const context = await buildContext(request);
-      return { context, caller: callerOf(context.principal, req), res: responses.get(req) };
+      return { context, caller: callerOf(context.principal, req), res: (req as Answerable)[RESPONSE] };
     } catch (error) {
       const caller = error instanceof GraphQLError ? callerOf(null, req) : undefined;
-      if (caller) await settle(caller, 1, responses.get(req));
+      if (caller) await settle(caller, 1, (req as Answerable)[RESPONSE]);
       throw error;
     }
   };
 
   return {
     route: (route) => (req, res) => {
-      responses.set(req, res);
+      (req as Answerable)[RESPONSE] = res;
       route(req, res);
     },
     restContext: (buildContext) => async (request) => {

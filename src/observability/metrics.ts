@@ -97,6 +97,8 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
   for (const policy of ['authenticated', 'anonymous']) limited.inc({ policy }, 0);
   for (const result of ['hit', 'miss']) cache.inc({ result }, 0);
 
+  // Children bound once: a lookup by label values hashes them on every call.
+  const [cacheHits, cacheMisses] = [cache.labels('hit'), cache.labels('miss')];
   const decisionCounters = new Map<string, (decision: AuthzDecision) => void>();
   const requestSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
 
@@ -113,7 +115,7 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
     },
     policyEvaluation: (policy, result) => policies.labels(policy, result).inc(),
     credentialsRejected: (reason) => rejected.labels(reason).inc(),
-    tokenCacheLookup: (hit) => cache.labels(hit ? 'hit' : 'miss').inc(),
+    tokenCacheLookup: (hit) => (hit ? cacheHits : cacheMisses).inc(),
     keySetFetch(issuer, result, count) {
       if (!fetchedAt.has(issuer)) {
         fetchedAt.set(issuer, undefined);

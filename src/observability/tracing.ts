@@ -48,8 +48,11 @@ export function createTracing(settings: TracingSettings): Tracing {
   const tracer = provider.getTracer('graphql-auth-directives-api');
 
   return {
+    // Child spans only under a sampled request: an unsampled one pays for no span, id or context.
     span: (name, work, policy) =>
-      tracer.startActiveSpan(name, policy === undefined ? {} : { attributes: { 'authz.policy': policy } }, (span) => ended(span, work())),
+      trace.getActiveSpan()?.isRecording()
+        ? tracer.startActiveSpan(name, policy === undefined ? {} : { attributes: { 'authz.policy': policy } }, (span) => ended(span, work()))
+        : work(),
     serve(req, res, route, handler) {
       const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
       const method = req.method ?? 'GET';
@@ -59,6 +62,8 @@ export function createTracing(settings: TracingSettings): Tracing {
         { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route } },
         parent,
       );
+      // Not sampled: nothing will be exported, so nothing is carried across the request's awaits.
+      if (!span.isRecording()) return handler(req, res);
       res.once('close', () => {
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -68,6 +73,7 @@ export function createTracing(settings: TracingSettings): Tracing {
     },
     apolloPlugin: {
       async requestDidStart() {
+        if (!trace.getActiveSpan()?.isRecording()) return undefined;
         return {
           async executionDidStart({ operation }) {
             const span = tracer.startSpan('graphql.execute', { attributes: { 'graphql.operation.type': operation.operation } });

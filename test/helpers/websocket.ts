@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** `ws://…/graphql` of a server at `url` (`http://…`). */
@@ -36,4 +36,23 @@ export async function handshake(url: string, headers: Record<string, string> = {
   const { status, ws } = await openHandshake(url, headers, path);
   ws.terminate();
   return status;
+}
+
+/**
+ * Sends one operation on a fresh socket (with the token in `connection_init`, when given) and
+ * resolves to its first result; an operation the server refuses rejects with its errors.
+ */
+export async function firstResult(url: string, operation: { query: string; variables?: Record<string, unknown> }, token?: string): Promise<FormattedExecutionResult<Record<string, unknown>, unknown> | undefined> {
+  const client = createClient({
+    url: graphqlSocketUrl(url),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  try {
+    for await (const result of client.iterate(operation)) return result;
+    return undefined;
+  } finally {
+    await client.dispose();
+  }
 }

@@ -11,11 +11,10 @@ import {
   type GraphQLSchema,
   type IntrospectionQuery,
 } from 'graphql';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { callerViews } from '../../src/documents/caller-introspection.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 import { ADMIN, startHarness, type Harness } from '../helpers/harness.js';
+import { firstResult } from '../helpers/websocket.js';
 
 const STATS = 'read:admin-stats';
 
@@ -113,20 +112,7 @@ describe('GRAPHQL_INTROSPECTION=per-caller', () => {
   });
 
   it('answers introspection over the WebSocket from the same view', async () => {
-    const ask = async (token?: string) => {
-      const c = createClient({
-        url: `${h.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-      });
-      try {
-        for await (const result of c.iterate({ query: '{ __type(name: "Query") { fields { name } } }' })) return result;
-        return undefined;
-      } finally {
-        await c.dispose();
-      }
-    };
+    const ask = (token?: string) => firstResult(h.url, { query: '{ __type(name: "Query") { fields { name } } }' }, token);
     const names = (result: Awaited<ReturnType<typeof ask>>) => (result?.data?.['__type'] as { fields: Array<{ name: string }> }).fields.map((f) => f.name);
     assert.deepEqual(names(await ask()), ['publicMessage', 'reports', 'featured']);
     assert.ok(names(await ask(await h.token({ permissions: [ADMIN] }))).includes('adminMessage'));

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { ADMIN, type Harness } from '../helpers/harness.js';
 import { startLoggedHarness } from '../helpers/log-capture.js';
 import { useHarness } from '../helpers/use-harness.js';
+import { firstResult } from '../helpers/websocket.js';
 
 interface Operation {
   query: string;
@@ -28,19 +27,10 @@ async function overHttp(h: Harness, operation: Operation, token?: string): Promi
 }
 
 async function overSocket(h: Harness, operation: Operation, token?: string): Promise<Answer> {
-  const c = createClient({
-    url: `${h.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-  });
   try {
-    for await (const result of c.iterate(operation)) return answerOf(result as Parameters<typeof answerOf>[0]);
-    return answerOf({});
+    return answerOf(((await firstResult(h.url, operation, token)) ?? {}) as Parameters<typeof answerOf>[0]);
   } catch (errors) {
     return answerOf({ errors: errors as Array<{ message: string; extensions?: Record<string, unknown> }> });
-  } finally {
-    await c.dispose();
   }
 }
 
