@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { dpopCredentials } from '../../src/dev/dpop-proof.js';
+import { postGraphql } from '../helpers/dpop.js';
 import { ADMIN, AUDIENCE } from '../helpers/harness.js';
 import { KeySetServer } from '../../support/key-set-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
@@ -70,13 +71,10 @@ describe('DPoP replay protection across replicas (Redis, nginx)', () => {
     await redis?.stop();
   });
 
+  // Every request names the origin clients call (PUBLIC_URL), as a proxy passing the client's Host does.
   const send = async (base: string, dpop: string) => {
-    const response = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `DPoP ${token}`, dpop },
-      body: JSON.stringify({ query: '{ adminMessage { text } }' }),
-    });
-    return { status: response.status, body: (await response.json()) as unknown };
+    const { status, body } = await postGraphql({ url: base }, { token, proofs: [dpop], host: new URL(nginx.url).host });
+    return { status, body: body as unknown };
   };
 
   it('grants one proof sent to both replicas exactly once, one after the other and at once', async () => {

@@ -65,7 +65,7 @@ export interface DpopResponse {
  * header each); with `host`, through node's client, as fetch will not set `Host`.
  */
 export async function postGraphql(
-  h: Harness,
+  h: Pick<Harness, 'url'>,
   { token, proofs = [], scheme = 'DPoP', query = ADMIN_QUERY, host }: { token: string; proofs?: string[]; scheme?: string; query?: string; host?: string },
 ): Promise<DpopResponse> {
   if (host !== undefined) {
