@@ -7,7 +7,6 @@ import { AccessRuleError } from './directives/lint-access-rules.js';
 import { ManifestError, TrustedDocumentError } from './documents/index.js';
 import { buildApp } from './http/app.js';
 import { createLimitedServer } from './http/connection-limits.js';
-import { traceLogFields } from './observability/observability.js';
 
 /** In-flight requests get this long to finish after SIGTERM before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -28,8 +27,7 @@ function box(lines: readonly string[]): string {
 /** The one place that starts the server: listens on a port and handles signals. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  // With tracing on, every line written while a span is current names its trace and span.
-  const logger = pino({ level: config.logLevel, ...(config.tracing ? { mixin: traceLogFields } : {}) });
+  const logger = pino({ level: config.logLevel });
   logger.info({ mode: config.mode, envFile: config.envFile ?? 'none' }, 'configuration loaded');
 
   let issuers: IssuerConfig[];

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { authFailureError, type AuthFailure, type ChallengeOptions } from '../errors.js';
-import { NO_TELEMETRY, type CredentialsRejection, type Telemetry } from '../observability/hooks.js';
+import { NO_TELEMETRY, type CredentialsRejection, type Telemetry, type TraceParent } from '../observability/hooks.js';
 import { parseBearer } from './bearer.js';
 import { credentialsProblemOf, type AuthRequest } from './credentials-placement.js';
 import { createSenderConstraint, SenderConstraintError, type SenderConstraint } from './dpop/sender-constraint.js';
@@ -13,6 +13,8 @@ export interface RequestContext {
   principal: Principal | null;
   /** The request's logger, bound to its request id. */
   log: Logger;
+  /** Where this request sits in its trace, when it is sampled: the parent of its steps' spans. */
+  trace?: TraceParent | undefined;
 }
 
 export type { AuthRequest };
@@ -42,20 +44,20 @@ export function createContextBuilder(
     return refuse(log, failure, reason, challenge);
   };
   return async (request) => {
-    const { log } = request;
+    const { log, trace } = request;
     const problem = credentialsProblemOf(request);
     // Bearer is the scheme RFC 6750 §2.3 names for `access_token`, and either header may have been meant.
     if (problem) return reject(log, 'bad_request', 'misplaced', problem, senderConstraint.challenge('bearer'));
     const bearer = parseBearer(request.headers.authorization);
     switch (bearer.kind) {
       case 'absent':
-        return { principal: null, log };
+        return { principal: null, log, trace };
       case 'malformed':
         return reject(log, 'invalid_request', 'malformed', 'malformed bearer credentials', senderConstraint.challenge('bearer'));
       case 'token': {
         let principal: Principal;
         try {
-          principal = await verifier.verify(bearer.token);
+          principal = await verifier.verify(bearer.token, trace);
         } catch (error) {
           const [failure, counted] = failureOf(error);
           return reject(log, failure, counted, (error as Error).message, senderConstraint.challenge(bearer.scheme));
@@ -68,7 +70,7 @@ export function createContextBuilder(
           // Counted by the sender constraint itself, which knows the proof's outcome.
           return refuse(log, error.failure, error.message, error.challenge);
         }
-        return { principal, log };
+        return { principal, log, trace };
       }
     }
   };

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
+import type { TraceParent } from '../observability/hooks.js';
 
 /**
  * What authentication reads from a request; a node `IncomingMessage` or Express `Request` with
@@ -13,6 +14,8 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders;
   rawHeaders: readonly string[];
   log: Logger;
+  /** Set when tracing samples this request. */
+  trace?: TraceParent | undefined;
 }
 
 /**

@@ -61,7 +61,7 @@ export async function createIssuerRegistry(configs: readonly IssuerConfig[], { c
   }
   return {
     issuers,
-    verify(token) {
+    verify(token, trace) {
       const key = cacheKeyOf(token);
       for (const { cached } of issuers) {
         const principal = cached(key);
@@ -77,7 +77,7 @@ export async function createIssuerRegistry(configs: readonly IssuerConfig[], { c
         return Promise.reject(new InvalidTokenError(error instanceof errors.JOSEError ? error.code : 'ERR_JWT_INVALID', { cause: error }));
       }
       const issuer = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
-      return issuer ? issuer.verify(token) : Promise.reject(new InvalidTokenError(UNKNOWN_ISSUER));
+      return issuer ? issuer.verify(token, trace) : Promise.reject(new InvalidTokenError(UNKNOWN_ISSUER));
     },
     onChange(listener) {
       const stops = issuers.map(({ keySet }) => keySet.onChange(listener));

@@ -1,6 +1,6 @@
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWTHeaderParameters, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
-import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
+import { NO_TELEMETRY, type Telemetry, type TraceParent } from '../observability/hooks.js';
 
 /** How the key set is fetched, all in milliseconds; the defaults live in `config.ts`. */
 export interface KeySetTimings {
@@ -113,18 +113,25 @@ export class RemoteKeySet implements KeySetChanges {
   }
 
   /** The key resolver for jose's `jwtVerify`. */
-  readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    if (!this.#usable()) await this.#replaceStaleKeys();
-    else if (this.#now() - this.#fetchedAt >= this.#maxAgeMs) this.refresh().catch(() => undefined);
+  readonly getKey: JWTVerifyGetKey = (header, token) => this.#getKey(header, token, undefined);
+
+  /** `getKey`, with a fetch it starts traced under `trace`; `getKey` itself for an unsampled request. */
+  keyResolver(trace: TraceParent | undefined): JWTVerifyGetKey {
+    return trace === undefined ? this.getKey : (header, token) => this.#getKey(header, token, trace);
+  }
+
+  async #getKey(header: JWTHeaderParameters, token: FlattenedJWSInput, trace: TraceParent | undefined): Promise<Awaited<ReturnType<JWTVerifyGetKey>>> {
+    if (!this.#usable()) await this.#replaceStaleKeys(trace);
+    else if (this.#now() - this.#fetchedAt >= this.#maxAgeMs) this.refresh({ trace }).catch(() => undefined);
     try {
       return await this.#keys!(header, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       if (this.#now() - this.#attemptedAt < this.#cooldownMs && !this.#lastAttemptFailed) throw error;
-      await this.refresh();
+      await this.refresh({ trace });
       return this.#keys!(header, token);
     }
-  };
+  }
 
   /** The operator's refetch (`SIGHUP`): fetches now, even within the pause after a failure, and logs the outcome. */
   reload(log: Logger): Promise<void> {
@@ -134,8 +141,11 @@ export class RemoteKeySet implements KeySetChanges {
     );
   }
 
-  /** Fetches the key set now, joining a fetch already under way. Rejects with `KeySetUnavailableError`. */
-  refresh({ force = false } = {}): Promise<void> {
+  /**
+   * Fetches the key set now, joining a fetch already under way. Rejects with `KeySetUnavailableError`.
+   * `trace` is the span of the verification that waits for the fetch, if that request is sampled.
+   */
+  refresh({ force = false, trace }: { force?: boolean; trace?: TraceParent | undefined } = {}): Promise<void> {
     if (this.#pending) return this.#pending;
     if (this.#lastAttemptFailed && !force && !this.#mayRetry()) {
       return Promise.reject(new KeySetUnavailableError('the key set could not be fetched recently'));
@@ -143,7 +153,7 @@ export class RemoteKeySet implements KeySetChanges {
     this.#attemptedAt = this.#now();
     this.#fetches += 1;
     this.#pending = this.#telemetry
-      .span('auth.jwks_fetch', () => this.#fetch())
+      .span('auth.jwks_fetch', trace, () => this.#fetch())
       .then(
         (document) => {
           this.#telemetry.keySetFetch(this.#issuer, 'success', document.size);
@@ -170,13 +180,13 @@ export class RemoteKeySet implements KeySetChanges {
   }
 
   /** Keys past `staleMaxMs` are forgotten before the fetch, so a failed fetch cannot leave them in use. */
-  async #replaceStaleKeys(): Promise<void> {
+  async #replaceStaleKeys(trace: TraceParent | undefined): Promise<void> {
     if (this.#keys !== undefined) {
       this.#keys = undefined;
       this.#document = '';
       this.#changed();
     }
-    await this.refresh();
+    await this.refresh({ trace });
   }
 
   async #fetch(): Promise<FetchedKeys> {

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { IssuerConfig } from '../config.js';
-import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
+import { NO_TELEMETRY, type Telemetry, type TraceParent } from '../observability/hooks.js';
 import { KeySetUnavailableError, RemoteKeySet } from './key-set.js';
 import { permissionsReader, principalFrom, type Principal } from './principal.js';
 import { isCanonicalCompactJws } from './token-spelling.js';
@@ -34,8 +34,11 @@ export interface VerifierOptions extends Pick<IssuerConfig, 'issuer' | 'jwksUri'
 
 /** What the context builder needs: the one entry point that turns a token into its principal. */
 export interface TokenVerifier {
-  /** Resolves to the token's principal; rejects with `InvalidTokenError` or `KeySetUnavailableError`. */
-  verify(token: string): Promise<Principal>;
+  /**
+   * Resolves to the token's principal; rejects with `InvalidTokenError` or `KeySetUnavailableError`.
+   * A verification (not a cache hit) is traced under `trace`, when the request is sampled.
+   */
+  verify(token: string, trace?: TraceParent): Promise<Principal>;
 }
 
 /** One issuer's verifier, with the key set it owns. */
@@ -90,9 +93,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     requiredClaims: ['exp'],
   };
 
-  async function verifyWithKeys(token: string): Promise<Principal> {
+  async function verifyWithKeys(token: string, trace: TraceParent | undefined): Promise<Principal> {
     try {
-      const { payload } = await telemetry.span('auth.verify_token', () => jwtVerify(token, keySet.getKey, { ...verifyOptions, currentDate: new Date(now()) }));
+      const { payload } = await telemetry.span('auth.verify_token', trace, (span) =>
+        jwtVerify(token, keySet.keyResolver(span), { ...verifyOptions, currentDate: new Date(now()) }),
+      );
       return principalFrom(payload, readPermissions);
     } catch (error) {
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`, { cause: error });
@@ -107,9 +112,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Checked before a verification, so that each token has one cache entry and one verification.
   // A cache hit needs no check: the cache is keyed on the token's exact text, and only text that
   // passed it is ever cached.
-  function verifyCanonical(token: string): Promise<Principal> {
+  function verifyCanonical(token: string, trace?: TraceParent): Promise<Principal> {
     if (!isCanonicalCompactJws(token)) return Promise.reject(new InvalidTokenError(NOT_CANONICAL));
-    return verifyWithKeys(token);
+    return verifyWithKeys(token, trace);
   }
 
   function cached(key: string): Principal | undefined {
@@ -121,18 +126,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   // Counts its own lookup; `cached` counts nothing, since the issuer registry asks every issuer's
   // cache and counts the one outcome itself.
-  async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>): Promise<Principal> {
+  async function verifyCached(token: string, cache: LRUCache<string, CachedPrincipal>, trace: TraceParent | undefined): Promise<Principal> {
     const key = cacheKeyOf(token);
     const hit = cached(key);
     telemetry.tokenCacheLookup(hit !== undefined);
     if (hit) return hit;
     const nowMs = now();
     const version = keysVersion;
-    const principal = await verifyCanonical(token);
-    if (version !== keysVersion) return verifyCached(token, cache);
+    const principal = await verifyCanonical(token, trace);
+    if (version !== keysVersion) return verifyCached(token, cache, trace);
     cache.set(key, { principal, validUntilMs: Math.min(principal.expiresAt * 1000, nowMs + CACHE_TTL_MS) });
     return principal;
   }
 
-  return { keySet, cached, verify: cache ? (token) => verifyCached(token, cache) : verifyCanonical };
+  return { keySet, cached, verify: cache ? (token, trace) => verifyCached(token, cache, trace) : verifyCanonical };
 }

@@ -17,7 +17,7 @@ export async function runPolicies(
   telemetry: Telemetry = NO_TELEMETRY,
 ): Promise<AccessDeniedError | undefined> {
   for (const [name, policy] of named) {
-    const result = await telemetry.span('authz.policy', () => decide(name, policy, input), name);
+    const result = await telemetry.span('authz.policy', input.context.trace, () => decide(name, policy, input), name);
     telemetry.policyEvaluation(name, result);
     if (result !== 'allow') {
       const code = input.principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;

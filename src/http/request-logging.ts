@@ -35,7 +35,10 @@ export function requestLogging(logger: Logger): (req: IncomingMessage, res: Serv
     const incoming = req.headers[REQUEST_ID_HEADER];
     const callerRequestId = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : undefined;
     res.setHeader(REQUEST_ID_HEADER, reqId);
-    const log = logger.child(callerRequestId ? { reqId, callerRequestId } : { reqId });
+    // A sampled request's lines carry its trace: bound once here, not looked up per line.
+    const { trace } = req;
+    const bindings = trace ? { reqId, trace_id: trace.traceId, span_id: trace.spanId } : { reqId };
+    const log = logger.child(callerRequestId ? { ...bindings, callerRequestId } : bindings);
     req.log = log;
     // Read now: Express rewrites `req.url` while routing. The query string is never logged.
     const url = req.url ?? '';

@@ -32,6 +32,24 @@ export type DpopProofResult = 'valid' | 'replayed' | 'invalid' | 'store_unavaila
 /** The steps that get a span of their own when tracing is on. */
 export type SpanName = 'auth.verify_token' | 'auth.jwks_fetch' | 'auth.dpop_proof' | 'authz.policy';
 
+/**
+ * A sampled request's place in its trace: set by tracing on the request (`req.trace`), copied into
+ * its GraphQL context, and handed explicitly to each step that opens a child span. It is carried by
+ * hand rather than by AsyncLocalStorage, because on Node 20 the promise hooks that storage turns on
+ * slow every request of the process, traced or not. Absent on a request that is not sampled.
+ */
+export interface TraceParent {
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** Set by tracing when this request is sampled; see `TraceParent`. */
+    trace?: TraceParent;
+  }
+}
+
 export interface Telemetry {
   /**
    * The counter of one guarded field, bound once when its guard is built (or first asked for), so
@@ -52,8 +70,12 @@ export interface Telemetry {
   rateLimited(policy: 'authenticated' | 'anonymous'): void;
   /** A charge Redis could not count: counted by this replica alone (`open`) or refused (`closed`). */
   rateLimitStoreFailure(mode: 'open' | 'closed'): void;
-  /** Runs `work` inside a child span of the current one; `policy` names a policy span's policy. */
-  span<T>(name: SpanName, work: () => Promise<T>, policy?: string): Promise<T>;
+  /**
+   * Runs `work` inside a child span of `parent`, and gives it that span as the parent of its own
+   * steps; without a parent (an unsampled request) it just runs `work`. `policy` names a policy
+   * span's policy.
+   */
+  span<T>(name: SpanName, parent: TraceParent | undefined, work: (span: TraceParent | undefined) => Promise<T>, policy?: string): Promise<T>;
 }
 
 const ignore = (): void => undefined;
@@ -69,5 +91,5 @@ export const NO_TELEMETRY: Telemetry = {
   subscription: ignore,
   rateLimited: ignore,
   rateLimitStoreFailure: ignore,
-  span: (_name, work) => work(),
+  span: (_name, _parent, work) => work(undefined),
 };

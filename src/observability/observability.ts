@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { trace } from '@opentelemetry/api';
-import { NO_TELEMETRY, type Telemetry } from './hooks.js';
+import { NO_TELEMETRY, type Telemetry, type TraceParent } from './hooks.js';
 import type { TracingSettings } from './tracing-settings.js';
 
 /** Metrics with `METRICS_PORT` set, traces with an OTLP endpoint set; either, both or neither. */
@@ -15,7 +14,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface Observability {
   /** What the deciding modules report to; `NO_TELEMETRY` when nothing observes. */
   telemetry: Telemetry;
-  apolloPlugins: ApolloServerPlugin[];
+  apolloPlugins: Array<ApolloServerPlugin<{ trace?: TraceParent | undefined }>>;
   /**
    * Wraps the app's request handler: each answer is timed under the route `routeOf` names (from
    * the route table, or `unmatched`), inside a server span when tracing is on. Without metrics or
@@ -54,10 +53,4 @@ export async function createObservability(settings: ObservabilitySettings): Prom
     metricsHandler: metrics?.handler,
     close: async () => tracing?.close(),
   };
-}
-
-/** pino's `mixin` while tracing is on: the ids of the span current when a line is written. */
-export function traceLogFields(): Record<string, string> {
-  const spanContext = trace.getActiveSpan()?.spanContext();
-  return spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {};
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -15,31 +14,41 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { SpanName } from './hooks.js';
+import type { SpanName, TraceParent } from './hooks.js';
 import type { TracingSettings } from './tracing-settings.js';
 
 export interface Tracing {
-  span<T>(name: SpanName, work: () => Promise<T>, policy?: string): Promise<T>;
+  span<T>(name: SpanName, parent: TraceParent | undefined, work: (span: TraceParent | undefined) => Promise<T>, policy?: string): Promise<T>;
   /** Runs `handler` inside a server span that joins the caller's `traceparent`, if any. */
   serve(req: IncomingMessage, res: ServerResponse, route: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
   /** A `graphql.execute` span around each operation's execution. */
-  apolloPlugin: ApolloServerPlugin;
+  apolloPlugin: ApolloServerPlugin<{ trace?: TraceParent | undefined }>;
   /** Exports what is left and stops. */
   close(): Promise<void>;
 }
 
 const propagator = new W3CTraceContextPropagator();
-let contextManagerSet = false;
+
+/** A sampled span as the rest of the app carries it: its ids, and the context its children start in. */
+class SpanHandle implements TraceParent {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly context: Context;
+
+  constructor(span: Span, parent: Context) {
+    ({ traceId: this.traceId, spanId: this.spanId } = span.spanContext());
+    this.context = trace.setSpan(parent, span);
+  }
+}
 
 /**
  * A tracer provider of this app's own rather than the global one, so that two apps in one process
- * (tests) export apart; only the context manager, which carries the current span across `await`,
- * is process-wide. The spans are built here by hand at the few points that matter, rather than by
- * the HTTP and GraphQL auto-instrumentations: those need a module loader hook, and the GraphQL one
- * records the query text, which must never leave the process.
+ * (tests) export apart. No context manager is installed: the parent span travels explicitly (see
+ * `TraceParent`). The spans are built here by hand at the few points that matter, rather than by
+ * the HTTP and GraphQL auto-instrumentations: those need a module loader hook and the context
+ * manager, and the GraphQL one records the query text, which must never leave the process.
  */
 export function createTracing(settings: TracingSettings): Tracing {
-  if (!contextManagerSet) contextManagerSet = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName })),
     sampler: samplerOf(settings),
@@ -49,10 +58,11 @@ export function createTracing(settings: TracingSettings): Tracing {
 
   return {
     // Child spans only under a sampled request: an unsampled one pays for no span, id or context.
-    span: (name, work, policy) =>
-      trace.getActiveSpan()?.isRecording()
-        ? tracer.startActiveSpan(name, policy === undefined ? {} : { attributes: { 'authz.policy': policy } }, (span) => ended(span, work()))
-        : work(),
+    span(name, parent, work, policy) {
+      if (!(parent instanceof SpanHandle)) return work(undefined);
+      const span = tracer.startSpan(name, policy === undefined ? {} : { attributes: { 'authz.policy': policy } }, parent.context);
+      return ended(span, work(new SpanHandle(span, parent.context)));
+    },
     serve(req, res, route, handler) {
       const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
       const method = req.method ?? 'GET';
@@ -62,21 +72,22 @@ export function createTracing(settings: TracingSettings): Tracing {
         { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route } },
         parent,
       );
-      // Not sampled: nothing will be exported, so nothing is carried across the request's awaits.
+      // Not sampled: nothing will be exported, so nothing is carried through the request.
       if (!span.isRecording()) return handler(req, res);
       res.once('close', () => {
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       });
-      context.with(trace.setSpan(parent, span), handler, undefined, req, res);
+      req.trace = new SpanHandle(span, parent);
+      handler(req, res);
     },
     apolloPlugin: {
-      async requestDidStart() {
-        if (!trace.getActiveSpan()?.isRecording()) return undefined;
+      async requestDidStart({ contextValue: { trace: parent } }) {
+        if (!(parent instanceof SpanHandle)) return undefined;
         return {
           async executionDidStart({ operation }) {
-            const span = tracer.startSpan('graphql.execute', { attributes: { 'graphql.operation.type': operation.operation } });
+            const span = tracer.startSpan('graphql.execute', { attributes: { 'graphql.operation.type': operation.operation } }, parent.context);
             return {
               async executionDidEnd(error) {
                 if (error) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -22,9 +22,9 @@ export function recordingTelemetry(): Telemetry & { events: string[]; take(): st
     subscription: (delta) => note('subscription', delta),
     rateLimited: (policy) => note('rate-limited', policy),
     rateLimitStoreFailure: (mode) => note('rate-limit-store-failure', mode),
-    span: (name, work, policy) => {
+    span: (name, parent, work, policy) => {
       note('span', name, policy);
-      return work();
+      return work(parent);
     },
   };
 }

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { traceLogFields } from '../../src/observability/observability.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
 import { createDpopKey, forgeProof, PATIENT_KEY_SET } from '../helpers/dpop.js';
 import { startHarness } from '../helpers/harness.js';
@@ -19,7 +18,7 @@ describe('traces: OTLP/HTTP export of a request joined to its caller', () => {
 
   it("joins the caller's traceparent, gives each step a child span, puts the ids on every log line, and exports no token, proof or query", async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'info', mixin: traceLogFields }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
     const h = await startHarness(
       {
         ...PATIENT_KEY_SET,

@@ -38,7 +38,7 @@ describe('createContextBuilder', () => {
 
   it('makes an anonymous context without a header, and logs nothing', async () => {
     const req = request();
-    assert.deepEqual(await build(req), { principal: null, log: req.log });
+    assert.deepEqual(await build(req), { principal: null, log: req.log, trace: undefined });
     assert.deepEqual(logs.lines, []);
   });
 

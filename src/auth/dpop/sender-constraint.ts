@@ -88,7 +88,7 @@ export function createSenderConstraint(
       }
       const { confirmation } = principal;
       if (confirmation === undefined) throw fail('invalid_token', scheme, 'unbound token sent as DPoP', 'dpop_binding');
-      await telemetry.span('auth.dpop_proof', async () => {
+      await telemetry.span('auth.dpop_proof', request.trace, async () => {
         const url = requestUrl(request);
         if (url === null) throw fail('invalid_dpop_proof', scheme, 'Host is not among the public URLs', 'invalid_dpop_proof', 'invalid');
         const target = { method: request.method, url, accessToken: token, now: now() };
