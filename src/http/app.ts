@@ -119,7 +119,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   const getOnlyCors = corsPolicy(config.clientOriginUrl, ['GET']);
   // The routes whose cost matters, on plain node:http; keys as `routeKeyOf` spells paths.
   const plainRoutes = new Map([
-    ...restRoutes({ schema, buildContext: rateLimits.restContext(buildContext), cors: getOnlyCors, missingTokenChallenge }),
+    ...restRoutes({ schema, buildContext: rateLimits.restContext(buildContext), cors: getOnlyCors, missingTokenChallenge, chargeUnpaid: rateLimits.chargeUnpaid }),
     [
       GRAPHQL_PATH,
       graphqlRoute({
@@ -127,6 +127,7 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
         buildContext: rateLimits.graphqlContext(graphqlContext),
         gate: documents.gateHttp,
         cors: corsPolicy(config.clientOriginUrl, ['GET', 'POST']),
+        chargeUnpaid: rateLimits.chargeUnpaid,
         landingPage: config.production ? undefined : landingPageSecurityPolicy(),
       }),
     ],

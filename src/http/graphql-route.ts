@@ -14,6 +14,12 @@ export interface GraphQLRouteOptions {
   /** The trusted documents' decision, before Apollo and before the token is verified; undefined lets every request through. */
   gate?: HttpGate | undefined;
   cors: CorsStep;
+  /**
+   * The rate limits' charge for a request answered before it was charged (`RateLimits.chargeUnpaid`):
+   * asked before every answer; undefined when nothing is owed, else the promise of the error to send
+   * instead (over quota), or of undefined to send the answer as it is.
+   */
+  chargeUnpaid?: ((req: IncomingMessage) => Promise<GraphQLError | undefined> | undefined) | undefined;
   /** Outside production: relaxes the security policy for Apollo's landing page. */
   landingPage?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
@@ -26,21 +32,44 @@ export interface GraphQLRouteOptions {
  * Per-request logic for this route belongs in an Apollo plugin or in the steps `app.ts` runs for
  * every route, not in an Express middleware, which never sees these requests.
  */
-export function graphqlRoute({ apollo, buildContext, gate, cors, landingPage }: GraphQLRouteOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function graphqlRoute({ apollo, buildContext, gate, cors, chargeUnpaid, landingPage }: GraphQLRouteOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  /** True when the request's answer was replaced by the rate limits' refusal. */
+  const refusedByLimits = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const refusal = await chargeUnpaid?.(req);
+    if (refusal) sendGraphQLErrors(res, refusal);
+    return refusal !== undefined;
+  };
   const respond = async (req: IncomingMessage, res: ServerResponse) => {
+    let requestBody: unknown;
+    try {
+      requestBody = await readJsonBody(req, res);
+    } catch (error) {
+      if (!(await refusedByLimits(req, res))) answerError(error, req, res);
+      return;
+    }
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const received: HTTPGraphQLRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       headers: headerMapOf(req),
       search: query === -1 ? '' : url.slice(query),
-      body: await readJsonBody(req, res),
+      body: requestBody,
     };
     const httpGraphQLRequest = gate ? gate(received, req.log) : received;
-    if (httpGraphQLRequest instanceof GraphQLError) return sendGraphQLErrors(res, httpGraphQLRequest);
+    if (httpGraphQLRequest instanceof GraphQLError) {
+      if (!(await refusedByLimits(req, res))) sendGraphQLErrors(res, httpGraphQLRequest);
+      return;
+    }
     // node:http sets `method` and `url` on every request its server emits.
     const context = () => buildContext(req as AuthRequest);
     const { status, headers, body } = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+    // Apollo's own refusals (CSRF prevention, methods, the body's shape, syntax, validation) were
+    // not charged yet; a request that ran was, and this costs nothing.
+    const unpaid = chargeUnpaid?.(req);
+    if (unpaid) {
+      const refusal = await unpaid;
+      if (refusal) return sendGraphQLErrors(res, refusal);
+    }
     for (const [name, value] of headers) res.setHeader(name, value);
     res.statusCode = status ?? 200;
     if (body.kind === 'complete') return send(res, body.string);
@@ -56,9 +85,14 @@ export function graphqlRoute({ apollo, buildContext, gate, cors, landingPage }: 
   };
 }
 
-/** A request refused before Apollo, in the shape Apollo gives its own errors, so clients read both alike. */
+/**
+ * A request refused outside Apollo (before it, or by the rate limits after it), in the shape Apollo
+ * gives its own errors, so clients read both alike; with the error's own headers (`retry-after`).
+ */
 function sendGraphQLErrors(res: ServerResponse, error: GraphQLError): void {
   const code = errorCodeOf(error);
+  const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
+  if (headers) for (const [name, value] of headers) res.setHeader(name, value);
   sendJson(res, httpStatusOf[code], { errors: [{ message: error.message, extensions: { code } }] });
 }
 

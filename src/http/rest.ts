@@ -23,6 +23,8 @@ export interface RestOptions {
   cors: CorsStep;
   /** The challenge that asks an anonymous request for a token, as `authChallenge` builds it. */
   missingTokenChallenge: string;
+  /** The rate limits' charge for a request refused before its context is built, as for `/graphql`. */
+  chargeUnpaid?: ((req: IncomingMessage) => Promise<GraphQLError | undefined> | undefined) | undefined;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -35,14 +37,23 @@ const notAllowed = methodNotAllowed(['GET', 'HEAD']);
  * validated once, here, and a query the schema no longer answers stops the app from starting.
  * Plain `node:http` routes by path, served without Express's per-request cost, like `/graphql`.
  */
-export function restRoutes({ schema, buildContext, cors, missingTokenChallenge }: RestOptions): Map<string, Route> {
+export function restRoutes({ schema, buildContext, cors, missingTokenChallenge, chargeUnpaid }: RestOptions): Map<string, Route> {
+  /** Another method: 405, unless the rate limits answer 429 in its place. */
+  const refuseMethod: Route = (req, res) => {
+    const unpaid = chargeUnpaid?.(req);
+    if (!unpaid) return notAllowed(req, res);
+    unpaid.then(
+      (refusal) => (refusal ? sendGraphQLError(res, refusal, missingTokenChallenge) : notAllowed(req, res)),
+      (failure: unknown) => answerError(failure, req, res),
+    );
+  };
   return new Map(
     Object.entries(queries).map(([path, query]) => {
       const run = runQuery(schema, parseAndValidate(schema, query), buildContext, missingTokenChallenge);
       const route: Route = (req, res) =>
         cors(req, res, (error) => {
           if (error) return answerError(error, req, res);
-          if (req.method !== 'GET' && req.method !== 'HEAD') return notAllowed(req, res);
+          if (req.method !== 'GET' && req.method !== 'HEAD') return refuseMethod(req, res);
           run(req, res).catch((failure: unknown) => answerError(failure, req, res));
         });
       return [path, route];

@@ -1,69 +1,62 @@
 import type { ServerResponse } from 'node:http';
-import type { ApolloServerPlugin, GraphQLResponse, HTTPGraphQLHead } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener, GraphQLResponse, HTTPGraphQLHead } from '@apollo/server';
 import { GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import type { Caller } from './caller-identity.js';
 
-/** A GraphQL request whose caller is known and whose cost is not yet. */
-interface PendingCharge {
-  caller: Caller;
+/**
+ * One request's charge, from the moment a charged route receives it: where its answer goes (for
+ * the headers), its caller once the context knows it, and whether it has been charged yet.
+ */
+export interface RequestCharge {
   res: ServerResponse | undefined;
+  caller: Caller | undefined;
+  paid: boolean;
 }
 
 /**
- * Where a request's context carries its pending charge: a symbol-keyed property, because Apollo
- * hands plugins a shallow copy of the context (`Object.assign`, which copies it), not the object
- * the context builder returned.
+ * Where a request's context carries its charge: a symbol-keyed property, because Apollo hands
+ * plugins a shallow copy of the context (`Object.assign`, which copies it), not the object the
+ * context builder returned. Copies share the one `RequestCharge`, so `paid` is seen by all.
  */
 const PENDING = Symbol('pending rate-limit charge');
 
-type ChargedContext = RequestContext & { [PENDING]?: PendingCharge };
+type ChargedContext = RequestContext & { [PENDING]?: RequestCharge };
 
-/** Leaves the charge on the context for `graphqlCharging` to settle once the cost is known. */
-export function holdCharge(context: RequestContext, pending: PendingCharge): void {
-  (context as ChargedContext)[PENDING] = pending;
+/** Leaves the charge, its caller known, on the context for `graphqlCharging` to settle once the cost is known. */
+export function holdCharge(context: RequestContext, charge: RequestCharge): void {
+  (context as ChargedContext)[PENDING] = charge;
 }
 
 export interface ChargingOptions {
   pointsOf(operation: OperationDefinitionNode | undefined): number;
-  /** Charges `points`, writes the headers on `res`; throws the GraphQLError to answer when refused. */
-  settle(caller: Caller, points: number, res: ServerResponse | undefined): Promise<void>;
+  /** Charges `points` to the held caller and marks it paid, writes the headers; throws the GraphQLError to answer when refused. */
+  settle(charge: RequestCharge, points: number): Promise<void>;
 }
 
 /**
- * Charges each GraphQL request once. An operation that passed validation is charged its points
- * just before it executes (`responseForOperation`, which may answer in its place); one refused
- * before that (syntax, validation, reject mode) is charged 1 as its answer leaves, and answered
- * 429 instead if that 1 point is over the quota.
+ * Charges an operation that passed validation its points, just before it executes
+ * (`responseForOperation`, which may answer in its place). A request answered before that
+ * (syntax, validation, reject mode, or refused before Apollo looked at it) is charged 1 by the
+ * route, through `RateLimits.chargeUnpaid`, as its answer leaves. One listener for every request:
+ * the charge rides on the context, so nothing is allocated per request here.
  */
 export function graphqlCharging({ pointsOf, settle }: ChargingOptions): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart({ contextValue }) {
-      const pending = (contextValue as ChargedContext)[PENDING];
-      if (!pending) return undefined;
-      let charged = false;
-      const refusalFor = async (points: number): Promise<GraphQLResponse | null> => {
-        charged = true;
-        try {
-          await settle(pending.caller, points, pending.res);
-          return null;
-        } catch (error) {
-          if (!(error instanceof GraphQLError)) throw error;
-          return responseOf(error);
-        }
-      };
-      return {
-        responseForOperation: ({ operation }) => refusalFor(pointsOf(operation)),
-        async willSendResponse({ response }) {
-          if (charged) return;
-          const refusal = await refusalFor(1);
-          if (!refusal) return;
-          response.body = refusal.body;
-          response.http.status = refusal.http.status;
-          for (const [name, value] of refusal.http.headers) response.http.headers.set(name, value);
-        },
-      };
+  const listener: GraphQLRequestListener<RequestContext> = {
+    async responseForOperation({ contextValue, operation }) {
+      const charge = (contextValue as ChargedContext)[PENDING];
+      if (!charge || charge.paid) return null;
+      try {
+        await settle(charge, pointsOf(operation));
+        return null;
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        return responseOf(error);
+      }
     },
+  };
+  return {
+    requestDidStart: async ({ contextValue }) => ((contextValue as ChargedContext)[PENDING] ? listener : undefined),
   };
 }
 

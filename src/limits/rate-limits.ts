@@ -8,7 +8,7 @@ import type { QueryLimitOptions } from '../graphql/query-limits.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { createRedisClient, type RedisClient } from '../redis-connection.js';
 import { callerIdentity, type Caller } from './caller-identity.js';
-import { graphqlCharging, holdCharge } from './graphql-charging.js';
+import { graphqlCharging, holdCharge, type RequestCharge } from './graphql-charging.js';
 import { operationPoints } from './operation-points.js';
 import { QuotaStoreUnavailableError, quotaCounter, type CounterStore, type QuotaCounter } from './quota-counter.js';
 import { quotaUnavailableError, rateLimitedError, writeRateLimitHeaders, type Policy } from './rate-limit-answers.js';
@@ -30,11 +30,21 @@ const CONNECT_WAIT_MS = 2_000;
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * Where a charged request keeps its response, for the headers: a property rather than a WeakMap
- * keyed by the request, whose entries cost the garbage collector more than the counting itself.
+ * Where a charged route's request keeps its charge (its response, for the headers; its caller;
+ * whether it has paid): a property rather than a WeakMap keyed by the request, whose entries cost
+ * the garbage collector more than the counting itself.
  */
-const RESPONSE = Symbol('response');
-type Answerable = IncomingMessage & { [RESPONSE]?: ServerResponse };
+const CHARGE = Symbol('rate-limit charge');
+type Chargeable = IncomingMessage & { [CHARGE]?: RequestCharge };
+
+/**
+ * Charges 1 point for a request of a charged route that is being answered without having been
+ * charged: refused before its caller was known (a malformed body, an untrusted document, Apollo's
+ * CSRF prevention) or before its cost was (syntax, validation, an unsupported method). Undefined,
+ * at no cost, when nothing is owed; else the promise of the error to answer instead (429 over
+ * quota, 503 with the store down and `closed`), or of undefined to send the refusal as it is.
+ */
+export type ChargeUnpaid = (req: IncomingMessage) => Promise<GraphQLError | undefined> | undefined;
 
 /** Charges a subscription as it starts; the error to send for its id when refused. */
 export type SubscriptionCharge = (context: RequestContext, upgrade: IncomingMessage, operation: OperationDefinitionNode | undefined) => Promise<GraphQLError | undefined>;
@@ -46,6 +56,8 @@ export interface RateLimits {
   restContext(buildContext: ContextBuilder): ContextBuilder;
   /** A GraphQL request's caller, known here; its cost is charged by `plugins` after validation. */
   graphqlContext(buildContext: ContextBuilder): ContextBuilder;
+  /** For the routes `route` wraps, called before any answer they send: the one rule for what a refusal costs. */
+  chargeUnpaid: ChargeUnpaid;
   plugins: Array<ApolloServerPlugin<RequestContext>>;
   chargeSubscription: SubscriptionCharge | undefined;
   close(): Promise<void>;
@@ -55,6 +67,7 @@ const OFF: RateLimits = {
   route: (route) => route,
   restContext: (buildContext) => buildContext,
   graphqlContext: (buildContext) => buildContext,
+  chargeUnpaid: () => undefined,
   plugins: [],
   chargeSubscription: undefined,
   close: async () => undefined,
@@ -63,8 +76,10 @@ const OFF: RateLimits = {
 /**
  * Per-caller quotas (`RATE_LIMIT`, `RATE_LIMIT_ANONYMOUS`), charged in points: 1 for a REST
  * request, a GraphQL operation's cost estimate (see `operation-points.ts`), a subscription's when it
- * starts. A request whose credentials fail is charged 1 to its client address before it is
- * refused, so bad tokens cannot skip the anonymous quota. Nothing at all when neither is set.
+ * starts. Every request of a charged route pays at least 1 point, exactly once: one whose
+ * credentials fail, or that is refused before its token is even read, pays it from its client
+ * address (never from a bucket an unverified token names), so neither bad tokens nor refused
+ * requests skip the anonymous quota. Nothing at all when neither is set.
  */
 export async function createRateLimits({ config, logger, schema, queryLimits, hooks = NO_TELEMETRY }: RateLimitOptions): Promise<RateLimits> {
   const settings = config.rateLimits;
@@ -92,35 +107,67 @@ export async function createRateLimits({ config, logger, schema, queryLimits, ho
     throw rateLimitedError(count);
   };
 
+  /** Charges a request's held caller once, for the route, the plugin or a refusal alike. */
+  const settleCharge = (charge: RequestCharge, points: number): Promise<void> => {
+    charge.paid = true;
+    return settle(charge.caller!, points, charge.res);
+  };
+
+  /** The request's charge; a request outside `route` (none in the app) gets one of its own. */
+  const chargeOf = (req: IncomingMessage): RequestCharge => (req as Chargeable)[CHARGE] ?? { res: undefined, caller: undefined, paid: false };
+
   /** Builds the context; a request whose credentials fail pays 1 point from its address first. */
   const identify = async (buildContext: ContextBuilder, request: AuthRequest) => {
     const req = request as unknown as IncomingMessage;
+    const charge = chargeOf(req);
     try {
       const context = await buildContext(request);
-      return { context, caller: callerOf(context.principal, req), res: (req as Answerable)[RESPONSE] };
+      charge.caller = callerOf(context.principal, req);
+      // A caller no quota applies to owes nothing, not even for a refusal.
+      if (!charge.caller) charge.paid = true;
+      return { context, charge };
     } catch (error) {
       const caller = error instanceof GraphQLError ? callerOf(null, req) : undefined;
-      if (caller) await settle(caller, 1, (req as Answerable)[RESPONSE]);
+      charge.paid = true;
+      if (caller) await settle(caller, 1, charge.res);
+      throw error;
+    }
+  };
+
+  const chargeRefusal = async (caller: Caller, res: ServerResponse | undefined): Promise<GraphQLError | undefined> => {
+    try {
+      await settle(caller, 1, res);
+      return undefined;
+    } catch (error) {
+      if (error instanceof GraphQLError) return error;
       throw error;
     }
   };
 
   return {
     route: (route) => (req, res) => {
-      (req as Answerable)[RESPONSE] = res;
+      (req as Chargeable)[CHARGE] = { res, caller: undefined, paid: false };
       route(req, res);
     },
     restContext: (buildContext) => async (request) => {
-      const { context, caller, res } = await identify(buildContext, request);
-      if (caller) await settle(caller, 1, res);
+      const { context, charge } = await identify(buildContext, request);
+      if (!charge.paid) await settleCharge(charge, 1);
       return context;
     },
     graphqlContext: (buildContext) => async (request) => {
-      const { context, caller, res } = await identify(buildContext, request);
-      if (caller) holdCharge(context, { caller, res });
+      const { context, charge } = await identify(buildContext, request);
+      if (!charge.paid) holdCharge(context, charge);
       return context;
     },
-    plugins: [graphqlCharging({ pointsOf, settle })],
+    chargeUnpaid: (req) => {
+      const charge = (req as Chargeable)[CHARGE];
+      if (!charge || charge.paid) return undefined;
+      charge.paid = true;
+      // Refused before its token was verified: its address pays, whatever the token says.
+      const caller = charge.caller ?? callerOf(null, req);
+      return caller && chargeRefusal(caller, charge.res);
+    },
+    plugins: [graphqlCharging({ pointsOf, settle: settleCharge })],
     chargeSubscription: async (context, upgrade, operation) => {
       const caller = callerOf(context.principal, upgrade);
       if (!caller) return undefined;

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -20,6 +23,12 @@ function assertRateLimited(response: GraphQLResponse): void {
   assert.deepEqual(response.body, { errors: [{ message: 'Too Many Requests', extensions: { code: 'RATE_LIMITED' } }] });
   assert.match(response.headers.get('retry-after') ?? '', /^\d+$/);
   assert.equal(remaining(response.headers), 0);
+}
+
+/** POSTs a raw body to `/graphql`, as a client that does not go through `h.graphql` would. */
+async function postRaw(h: Harness, body: string, headers: Record<string, string> = {}): Promise<GraphQLResponse> {
+  const response = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
 }
 
 async function rest(h: Harness, path: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -202,6 +211,142 @@ describe('rate limits: what a request costs', () => {
     assert.equal(viaRest.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(viaRest.headers.get('retry-after'), '60');
     assert.equal(viaRest.headers.get('ratelimit'), '"authenticated";r=0;t=60');
+  });
+});
+
+describe('rate limits: requests refused before they are charged', () => {
+  /** A manifest of one operation, for trusted documents in `enforce` mode (the default mode). */
+  const manifest = join(mkdtempSync(join(tmpdir(), 'rate-limit-documents-')), 'persisted-documents.json');
+  writeFileSync(manifest, JSON.stringify({ 'sha256:listed': CHEAP }));
+  const unknownDocument = (h: Harness, token?: string, headers: Record<string, string> = {}) =>
+    postRaw(h, JSON.stringify({ documentId: 'sha256:not-listed' }), { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers });
+  const listed = (h: Harness, token?: string) => postRaw(h, JSON.stringify({ documentId: 'sha256:listed' }), token ? { authorization: `Bearer ${token}` } : {});
+
+  it('charges an untrusted document 1 point to the client address, token or not, then answers 429 even to a listed one', async () => {
+    const h = await startHarness({ TRUSTED_DOCUMENTS: manifest, RATE_LIMIT: '10/60', RATE_LIMIT_ANONYMOUS: '3/60' });
+    try {
+      const token = await h.token({ sub: 'auth0|gated' });
+      for (const [left, answer] of [
+        [2, await unknownDocument(h)],
+        // A token is not verified before the gate: the address pays, never the bucket a token names.
+        [1, await unknownDocument(h, token)],
+        [0, await unknownDocument(h, 'not-even-a-token')],
+      ] as const) {
+        assert.equal(answer.status, 400);
+        assert.equal(answer.body.errors?.[0]?.extensions?.['code'], 'PERSISTED_QUERY_NOT_IN_LIST');
+        assert.equal(answer.headers.get('ratelimit-policy'), '"anonymous";q=3;w=60');
+        assert.equal(answer.headers.get('ratelimit'), `"anonymous";r=${left};t=60`);
+      }
+      assertRateLimited(await unknownDocument(h));
+      assertRateLimited(await listed(h));
+      assertRateLimited(await h.graphql(CHEAP));
+      // The token's own quota was never touched: 10 points, 1 spent now.
+      const own = await listed(h, token);
+      assert.equal(own.status, 200);
+      assert.equal(own.headers.get('ratelimit'), '"authenticated";r=9;t=60');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('charges a refusal to the address a trusted proxy names', async () => {
+    const h = await startHarness({ TRUSTED_DOCUMENTS: manifest, RATE_LIMIT_ANONYMOUS: '2/60', TRUSTED_PROXIES: 'loopback' });
+    try {
+      const from = (address: string) => ({ 'x-forwarded-for': address });
+      assert.equal((await unknownDocument(h, undefined, from('203.0.113.1'))).status, 400);
+      assert.equal((await unknownDocument(h, undefined, from('203.0.113.1'))).status, 400);
+      assertRateLimited(await unknownDocument(h, undefined, from('203.0.113.1')));
+      const other = await unknownDocument(h, undefined, from('203.0.113.2'));
+      assert.equal(other.status, 400);
+      assert.equal(remaining(other.headers), 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('charges a malformed JSON body 1 point to the client address, and answers the next request 429', async () => {
+    const h = await startHarness({ RATE_LIMIT: '10/60', RATE_LIMIT_ANONYMOUS: '2/60' });
+    try {
+      const token = await h.token({ sub: 'auth0|malformed' });
+      const first = await postRaw(h, '{"query": ', { authorization: `Bearer ${token}` });
+      assert.equal(first.status, 400);
+      assert.deepEqual(first.body, { message: 'Malformed JSON body' });
+      assert.equal(first.headers.get('ratelimit'), '"anonymous";r=1;t=60');
+      const second = await postRaw(h, 'not json');
+      assert.equal(second.status, 400);
+      assert.equal(second.headers.get('ratelimit'), '"anonymous";r=0;t=60');
+      assertRateLimited(await postRaw(h, '{"query": '));
+      assertRateLimited(await h.graphql(CHEAP));
+      assert.equal((await h.graphql(CHEAP, token)).headers.get('ratelimit'), '"authenticated";r=9;t=60');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("charges a request Apollo's CSRF prevention refuses 1 point, before any token is read", async () => {
+    const h = await startHarness({ RATE_LIMIT: '10/60', RATE_LIMIT_ANONYMOUS: '2/60' });
+    try {
+      const token = await h.token({ sub: 'auth0|csrf' });
+      // A GET without a content-type or `apollo-require-preflight` is one a browser sends cross-site unasked.
+      const csrf = await fetch(`${h.url}/graphql?query=${encodeURIComponent(CHEAP)}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(csrf.status, 400);
+      assert.match(((await csrf.json()) as GraphQLResponse['body']).errors?.[0]?.message ?? '', /CSRF/);
+      assert.equal(csrf.headers.get('ratelimit'), '"anonymous";r=1;t=60');
+      const plainText = await postRaw(h, JSON.stringify({ query: CHEAP }), { 'content-type': 'text/plain' });
+      assert.equal(plainText.status, 400);
+      assert.equal(plainText.headers.get('ratelimit'), '"anonymous";r=0;t=60');
+      assertRateLimited(await postRaw(h, JSON.stringify({ query: CHEAP }), { 'content-type': 'text/plain' }));
+      assertRateLimited(await h.graphql(CHEAP));
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('charges a REST request with a method the route does not serve 1 point', async () => {
+    const h = await startHarness({ RATE_LIMIT_ANONYMOUS: '1/60' });
+    try {
+      const post = () => fetch(`${h.url}/api/messages/public`, { method: 'POST' });
+      const refused = await post();
+      assert.equal(refused.status, 405);
+      assert.equal(refused.headers.get('ratelimit'), '"anonymous";r=0;t=60');
+      const over = await post();
+      assert.equal(over.status, 429);
+      assert.deepEqual(await over.json(), { message: 'Too Many Requests' });
+      assert.equal(over.headers.get('retry-after'), '60');
+      assert.equal((await rest(h, 'public')).status, 429);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('charges a request exactly once, whether it runs or Apollo refuses it after its caller is known', async () => {
+    const h = await startHarness({ TRUSTED_DOCUMENTS: manifest, TRUSTED_DOCUMENTS_MODE: 'log', RATE_LIMIT: '10/60', RATE_LIMIT_ANONYMOUS: '10/60' });
+    try {
+      const token = await h.token({ sub: 'auth0|once', permissions: [ADMIN] });
+      const ran = await h.graphql('{ adminMessage { text } }', token);
+      assert.equal(ran.status, 200);
+      assert.equal(ran.headers.get('ratelimit'), '"authenticated";r=9;t=60');
+      const byDocument = await listed(h, token);
+      assert.equal(byDocument.status, 200);
+      assert.equal(remaining(byDocument.headers), 8);
+      // Refused by Apollo after the token was verified: its holder pays 1, once.
+      const wrongMethod = await fetch(`${h.url}/graphql`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(wrongMethod.status, 405);
+      assert.equal(wrongMethod.headers.get('ratelimit'), '"authenticated";r=7;t=60');
+      const batch = await postRaw(h, JSON.stringify([{ query: CHEAP }]), { authorization: `Bearer ${token}` });
+      assert.equal(batch.status, 400);
+      assert.equal(remaining(batch.headers), 6);
+      const noQuery = await fetch(`${h.url}/graphql`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+      assert.equal(noQuery.status, 400);
+      assert.equal(remaining(noQuery.headers), 5);
+      const invalidToken = await h.graphql(CHEAP, 'not-a-token');
+      assert.equal(invalidToken.status, 401);
+      assert.equal(invalidToken.headers.get('ratelimit'), '"anonymous";r=9;t=60');
+      assert.equal((await h.graphql(CHEAP)).headers.get('ratelimit'), '"anonymous";r=8;t=60');
+      assert.equal((await h.graphql(CHEAP, token)).headers.get('ratelimit'), '"authenticated";r=4;t=60');
+    } finally {
+      await h.close();
+    }
   });
 });
 
