@@ -18,10 +18,16 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string)
  */
 export function sendGraphQLError(res: ServerResponse, error: GraphQLError, missingTokenChallenge: string): void {
   const code = errorCodeOf(error);
-  const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
-  if (headers) for (const [name, value] of headers) res.setHeader(name, value);
-  else if (code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', missingTokenChallenge);
+  if (!setErrorHeaders(res, error) && code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', missingTokenChallenge);
   sendError(res, code, error.message);
+}
+
+/** Sets the headers an error carries for its answer (`WWW-Authenticate`, `Retry-After`); false when it carries none. */
+export function setErrorHeaders(res: ServerResponse, error: GraphQLError): boolean {
+  const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
+  if (!headers) return false;
+  for (const [name, value] of headers) res.setHeader(name, value);
+  return true;
 }
 
 /** What Express's `res.json` writes, for responses outside Express. */

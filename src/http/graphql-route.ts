@@ -5,7 +5,7 @@ import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/contex
 import type { HttpGate } from '../documents/index.js';
 import { errorCodeOf, httpStatusOf } from '../errors.js';
 import type { CorsStep } from './cors-policy.js';
-import { answerError, sendJson } from './error-handler.js';
+import { answerError, sendJson, setErrorHeaders } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
 
 export interface GraphQLRouteOptions {
@@ -91,8 +91,7 @@ export function graphqlRoute({ apollo, buildContext, gate, cors, chargeUnpaid, l
  */
 function sendGraphQLErrors(res: ServerResponse, error: GraphQLError): void {
   const code = errorCodeOf(error);
-  const headers = (error.extensions['http'] as { headers?: Map<string, string> } | undefined)?.headers;
-  if (headers) for (const [name, value] of headers) res.setHeader(name, value);
+  setErrorHeaders(res, error);
   sendJson(res, httpStatusOf[code], { errors: [{ message: error.message, extensions: { code } }] });
 }
 

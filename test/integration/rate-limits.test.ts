@@ -319,6 +319,19 @@ describe('rate limits: requests refused before they are charged', () => {
     }
   });
 
+  it('charges a per-caller schema download 1 point, as it verifies the token like a REST request', async () => {
+    const h = await startHarness({ GRAPHQL_INTROSPECTION: 'per-caller', RATE_LIMIT_ANONYMOUS: '1/60' });
+    try {
+      const schema = () => fetch(`${h.url}/schema.graphql`);
+      assert.equal((await schema()).status, 200);
+      const over = await schema();
+      assert.equal(over.status, 429);
+      assert.equal(over.headers.get('retry-after'), '60');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('charges a request exactly once, whether it runs or Apollo refuses it after its caller is known', async () => {
     const h = await startHarness({ TRUSTED_DOCUMENTS: manifest, TRUSTED_DOCUMENTS_MODE: 'log', RATE_LIMIT: '10/60', RATE_LIMIT_ANONYMOUS: '10/60' });
     try {
