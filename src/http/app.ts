@@ -142,7 +142,10 @@ export async function buildApp({ config, logger, minters, rateLimitHooks, schema
   app.use(healthRoutes(verifier));
   if (minters) app.get('/dev/token', getOnlyCors, devTokenRoute(minters));
   // The SDL discloses what introspection does and more, so it follows the same switch.
-  if (config.introspection) app.get('/schema.graphql', getOnlyCors, schemaRoute(schema, documents.sdlFor && { sdlFor: documents.sdlFor, buildContext: rateLimits.restContext(buildContext), missingTokenChallenge }));
+  if (config.introspection) {
+    const perCaller = documents.sdlFor && { sdlFor: documents.sdlFor, buildContext: rateLimits.restContext(buildContext), missingTokenChallenge };
+    app.get('/schema.graphql', getOnlyCors, rateLimits.route(schemaRoute(schema, perCaller)));
+  }
   app.use(notFound);
   app.use(errorHandler);
 

@@ -27,7 +27,8 @@ export interface RateLimitOptions {
 /** How long start-up waits for Redis before serving with it unreachable. */
 const CONNECT_WAIT_MS = 2_000;
 
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
+/** A node:http route, or an Express handler (whose `next` is passed through). */
+type Route<Req, Res, Next> = (req: Req, res: Res, next: Next) => unknown;
 
 /**
  * Where a charged route's request keeps its charge (its response, for the headers; its caller;
@@ -51,7 +52,7 @@ export type SubscriptionCharge = (context: RequestContext, upgrade: IncomingMess
 
 export interface RateLimits {
   /** Wraps a route whose requests are charged, so that their answers can carry the headers. */
-  route(route: Route): Route;
+  route<Req extends IncomingMessage, Res extends ServerResponse, Next = void>(route: Route<Req, Res, Next>): (req: Req, res: Res, next: Next) => void;
   /** A REST request costs 1 point, charged once its caller is known. */
   restContext(buildContext: ContextBuilder): ContextBuilder;
   /** A GraphQL request's caller, known here; its cost is charged by `plugins` after validation. */
@@ -145,9 +146,9 @@ export async function createRateLimits({ config, logger, schema, queryLimits, ho
   };
 
   return {
-    route: (route) => (req, res) => {
+    route: (route) => (req, res, next) => {
       (req as Chargeable)[CHARGE] = { res, caller: undefined, paid: false };
-      route(req, res);
+      route(req, res, next);
     },
     restContext: (buildContext) => async (request) => {
       const { context, charge } = await identify(buildContext, request);

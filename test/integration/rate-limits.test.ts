@@ -323,7 +323,9 @@ describe('rate limits: requests refused before they are charged', () => {
     const h = await startHarness({ GRAPHQL_INTROSPECTION: 'per-caller', RATE_LIMIT_ANONYMOUS: '1/60' });
     try {
       const schema = () => fetch(`${h.url}/schema.graphql`);
-      assert.equal((await schema()).status, 200);
+      const served = await schema();
+      assert.equal(served.status, 200);
+      assert.equal(served.headers.get('ratelimit'), '"anonymous";r=0;t=60');
       const over = await schema();
       assert.equal(over.status, 429);
       assert.equal(over.headers.get('retry-after'), '60');
