@@ -13,6 +13,8 @@ export interface MemoryCheckOptions {
   /** Requests after which the heap has reached its working size: growth is measured from here. */
   plateauRequests: number;
   connections: number;
+  /** Which paths to run, each in a fresh process: `bearer`, `dpop` or both. */
+  paths: ReadonlyArray<'bearer' | 'dpop'>;
 }
 
 /** RSS may grow by at most this much from the plateau to the end, as the issue sets it. */
@@ -121,7 +123,7 @@ export async function runMemoryCheck(idp: KeySetServer, mint: MintToken, options
     throw new Error(`the plateau must be a multiple of ${CHUNK} requests, below the total`);
   }
   const lines: string[] = [];
-  for (const makePath of [bearerPath, dpopPath]) {
+  for (const makePath of options.paths.map((name) => ({ bearer: bearerPath, dpop: dpopPath })[name])) {
     console.log(`Signing ${formatCount(options.tokens)} distinct tokens...`);
     const path = await makePath(mint, options.tokens);
     const growth = await measure(idp, path, options);

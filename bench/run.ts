@@ -4,7 +4,8 @@
  * body checked, and the raw signature floors timed in the same run. Prints the tables and writes
  * them, with a chart, to bench/results.md. `--quick` for a short try
  * that writes nothing; `--cpu-prof` to profile this project's processes (bench/profiles/);
- * `--connections 10,100` for the load levels; `--memory` for the leak check instead (memory.ts);
+ * `--connections 10,100` for the load levels; `--memory` for the leak check instead (memory.ts,
+ * `--paths bearer,dpop` to pick its paths);
  * `--attacks` for the subscription attacks of issue 21 (subscription-attacks.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     tokens: { type: 'string' },
     requests: { type: 'string' },
     plateau: { type: 'string' },
+    paths: { type: 'string', default: 'bearer,dpop' },
   },
 });
 /** Load levels, in connections: a few busy clients, and many as behind a gateway; peers rank differently at each. */
@@ -43,6 +45,13 @@ const rounds = Number(args.rounds);
 const seconds = args.quick ? { warmup: 1, saturated: 1, fixed: 1 } : { warmup: 3, saturated: Number(args.duration ?? 6), fixed: 3 };
 /** The fixed rate is this share of the slowest contender's warm-up throughput, so that every one keeps up. */
 const FIXED_RATE_SHARE = 0.6;
+
+/** `--paths bearer,dpop`: the leak check's paths, so that one can be run alone. */
+function memoryPaths(list: string): Array<'bearer' | 'dpop'> {
+  const paths = list.split(',');
+  if (!paths.every((path): path is 'bearer' | 'dpop' => path === 'bearer' || path === 'dpop')) throw new Error(`--paths takes bearer, dpop or both, got "${list}"`);
+  return paths;
+}
 
 /** The peers' packages live in bench/package.json, so a plain `npm ci` of the API stays lean. */
 function installPeers(): void {
@@ -156,6 +165,7 @@ try {
       requests: Number(args.requests ?? (args.quick ? 50_000 : 1_000_000)),
       plateauRequests: Number(args.plateau ?? (args.quick ? 10_000 : 200_000)),
       connections: levels[0]!,
+      paths: memoryPaths(args.paths),
     });
   } else if (args.attacks) {
     await runSubscriptionAttacks(idp, { frameBytes: 90 * 1024 * 1024, subscriptions: 20_000, idleSockets: 1_000, watchMs: args.quick ? 3_000 : 8_000 });
