@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
-import { startHarness, type Harness } from './harness.js';
+// Type-only: unit tests that only capture logs need not load the whole app (about 1.5 s a file).
+import type { Harness, startHarness } from './harness.js';
 
 export interface CapturedLogs {
   logger: Logger;
@@ -31,5 +32,6 @@ export async function startLoggedHarness(
   options: Omit<NonNullable<Parameters<typeof startHarness>[1]>, 'logger'> = {},
 ): Promise<{ h: Harness; logs: CapturedLogs }> {
   const logs = captureLogs();
-  return { h: await startHarness(env, { ...options, logger: logs.logger }), logs };
+  const harness = await import('./harness.js');
+  return { h: await harness.startHarness(env, { ...options, logger: logs.logger }), logs };
 }

@@ -26,6 +26,13 @@ describe('callerIdentity', () => {
     assert.equal(a?.key, callerOf(principal('https://a.example.com/', 'user'), request('203.0.113.9'))?.key, 'the address does not matter');
   });
 
+  it('keys a token by its issuer and subject, and an address by itself, never mixing the two', () => {
+    assert.equal(callerOf(principal('https://a.example.com/', 'user'), request('198.51.100.1'))?.key, 'token https://a.example.com/ user');
+    assert.equal(callerOf({ ...principal('', 'user'), issuer: undefined }, request('198.51.100.1'))?.key, 'token  user');
+    assert.equal(callerOf(principal('https://a.example.com/', undefined), request('198.51.100.1'))?.key, 'address 198.51.100.1');
+    assert.deepEqual(callerOf(null, request('198.51.100.1')), { policy: { name: 'anonymous', quota: { points: 5, windowS: 60 } }, key: '198.51.100.1' });
+  });
+
   it('charges a token without `sub` to its address, under the authenticated quota', () => {
     const caller = callerOf(principal('https://a.example.com/', undefined), request('198.51.100.1'));
     assert.equal(caller?.policy.name, 'authenticated');
@@ -41,5 +48,8 @@ describe('callerIdentity', () => {
     const anonymousOnly = callerIdentity(loadConfig({ RATE_LIMIT_ANONYMOUS: '5/60' }).rateLimits);
     assert.equal(anonymousOnly(principal('https://a.example.com/', 'user'), request('198.51.100.1')), undefined);
     assert.equal(anonymousOnly(null, request('198.51.100.1'))?.policy.name, 'anonymous');
+    const authenticatedOnly = callerIdentity(loadConfig({ RATE_LIMIT: '10/60' }).rateLimits);
+    assert.equal(authenticatedOnly(null, request('198.51.100.1')), undefined);
+    assert.deepEqual(authenticatedOnly(principal('https://a.example.com/', 'user'), request('198.51.100.1'))?.policy, { name: 'authenticated', quota: { points: 10, windowS: 60 } });
   });
 });

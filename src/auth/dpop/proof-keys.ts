@@ -30,7 +30,8 @@ const cache = new LRUCache<string, ProofKey>({ max: CACHE_SIZE });
 export async function proofKey(encodedHeader: string, header: JWTHeaderParameters): Promise<ProofKey> {
   const cached = cache.get(encodedHeader);
   if (cached) return cached;
-  const key = (await EmbeddedJWK(header, { protected: encodedHeader, payload: '', signature: '' })) as CryptoKey;
+  // The header alone: jose reads only a flattened token's unprotected header, which a compact proof has none of.
+  const key = (await EmbeddedJWK(header)) as CryptoKey;
   const entry = { key, thumbprint: await calculateJwkThumbprint(header.jwk as JWK, 'sha256') };
   cache.set(encodedHeader, entry);
   return entry;
