@@ -27,19 +27,27 @@ export interface CallerView {
  * Each caller's view, cached by what decides it: whether there is a token, and which of the
  * permissions the rules name it grants. Other permissions a token carries change nothing, so the
  * cache holds at most one view per combination of the schema's own permissions (bounded besides).
+ * A caller who may read no query field at all has no schema left to see (one without a query type
+ * is not valid), and gets the refusal a guarded field would give it instead.
  */
-export function callerViews(schema: GraphQLSchema): (principal: Principal | null) => CallerView {
+export function callerViews(schema: GraphQLSchema): (principal: Principal | null) => CallerView | GraphQLError {
   const named = [...new Set(accessRules(schema).flatMap((rule) => rule.anyOf.flat()))].sort();
-  const views = new LRUCache<string, CallerView>({ max: 256 });
+  const views = new LRUCache<string, CallerView | GraphQLError>({ max: 256 });
   return (principal) => {
     const key = principal ? `token:${named.filter((permission) => principal.permissions.has(permission)).join(' ')}` : 'anonymous';
     let view = views.get(key);
     if (!view) {
       const filtered = callerSchema(schema, principal);
-      views.set(key, (view = { schema: filtered, sdl: `${printSchemaWithDirectives(filtered)}\n` }));
+      view = filtered.getQueryType() ? { schema: filtered, sdl: `${printSchemaWithDirectives(filtered)}\n` } : nothingVisible(principal);
+      views.set(key, view);
     }
     return view;
   };
+}
+
+function nothingVisible(principal: Principal | null): GraphQLError {
+  const code = principal ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
+  return new GraphQLError('No part of this schema is visible to this caller.', { extensions: { code, http: { status: httpStatusOf[code] } } });
 }
 
 const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type']);
@@ -53,7 +61,7 @@ export type OperationSchema = (principal: Principal | null, document: DocumentNo
  * any other runs on the full schema. An operation that asks for both is refused, as its other
  * fields would then run on the view, where what the caller may not see does not exist.
  */
-export function operationSchema(schema: GraphQLSchema, viewOf: (principal: Principal | null) => CallerView): OperationSchema {
+export function operationSchema(schema: GraphQLSchema, viewOf: (principal: Principal | null) => CallerView | GraphQLError): OperationSchema {
   return (principal, document, operationName) => {
     const operation = getOperationAST(document, operationName);
     if (!operation) return schema;
@@ -64,7 +72,8 @@ export function operationSchema(schema: GraphQLSchema, viewOf: (principal: Princ
         extensions: { code: ErrorCode.BAD_REQUEST, http: { status: httpStatusOf[ErrorCode.BAD_REQUEST], headers: new HeaderMap() } },
       });
     }
-    return viewOf(principal).schema;
+    const view = viewOf(principal);
+    return view instanceof GraphQLError ? view : view.schema;
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import type { DocumentNode, GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
@@ -36,7 +36,7 @@ export interface Documents {
   gateHttp: HttpGate | undefined;
   /** The schema an operation runs on for a caller: the full one, or with `per-caller`, the caller's view for introspection. */
   schemaFor: OperationSchema;
-  /** With `per-caller` introspection, the SDL a caller may see; undefined otherwise. */
+  /** With `per-caller` introspection, the SDL a caller may see (throws the refusal when it may see nothing); undefined otherwise. */
   sdlFor: ((principal: Principal | null) => string) | undefined;
 }
 
@@ -58,6 +58,12 @@ export function createDocuments({ config, schema, limits }: DocumentsOptions): D
     schemaFor,
     gate,
     gateHttp: store ? httpGate(gate) : undefined,
-    sdlFor: viewOf ? (principal) => viewOf(principal).sdl : undefined,
+    sdlFor: viewOf
+      ? (principal) => {
+          const view = viewOf(principal);
+          if (view instanceof GraphQLError) throw view;
+          return view.sdl;
+        }
+      : undefined,
   };
 }

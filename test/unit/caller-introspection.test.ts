@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApolloServer, type HTTPGraphQLHead } from '@apollo/server';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse } from 'graphql';
 import type { RequestContext } from '../../src/auth/context.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { callerViews, operationSchema, perCallerIntrospectionPlugin } from '../../src/documents/caller-introspection.js';
+import { callerViews, operationSchema, perCallerIntrospectionPlugin, type CallerView } from '../../src/documents/caller-introspection.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { principal } from '../helpers/run-schema.js';
@@ -13,9 +14,16 @@ import { principal } from '../helpers/run-schema.js';
 const schema = buildSchema();
 const ADMIN = 'read:admin-messages';
 
+/** A view the caller has: on the project's schema, every caller may read some query field. */
+function shown(view: CallerView | GraphQLError): CallerView {
+  if (view instanceof GraphQLError) throw view;
+  return view;
+}
+
 describe('callerViews', () => {
   it('builds one view per combination of the permissions the rules name, and prints its SDL once', () => {
-    const viewOf = callerViews(schema);
+    const views = callerViews(schema);
+    const viewOf = (who: Principal | null) => shown(views(who));
     const anonymous = viewOf(null);
     assert.equal(viewOf(null), anonymous);
     assert.equal(anonymous.sdl, `${printSchemaWithDirectives(anonymous.schema)}\n`);
@@ -32,6 +40,27 @@ describe('callerViews', () => {
     assert.notEqual(both, admin);
     assert.notEqual(viewOf(principal('read:admin-stats')), both);
   });
+
+  it('refuses a caller who may read no query field, as no valid schema is left to show it', () => {
+    const schemaWith = (query: string) =>
+      makeExecutableSchema({
+        typeDefs: `directive @auth on FIELD_DEFINITION
+          directive @hasPermission(name: String!) repeatable on FIELD_DEFINITION
+          type Query { ${query} }`,
+      });
+    const refusal = (view: CallerView | GraphQLError) => {
+      assert.ok(view instanceof GraphQLError, 'a refusal');
+      return [view.extensions['code'], (view.extensions['http'] as HTTPGraphQLHead).status];
+    };
+    const guarded = schemaWith('mine: Int @auth  audit: Int @hasPermission(name: "read:audit")');
+    const views = callerViews(guarded);
+    assert.deepEqual(refusal(views(null)), ['UNAUTHENTICATED', 401]);
+    assert.ok(shown(views(principal())).sdl.includes('mine: Int'));
+    assert.deepEqual(refusal(callerViews(schemaWith('audit: Int @hasPermission(name: "read:audit")'))(principal())), ['FORBIDDEN', 403]);
+    const schemaOf = operationSchema(guarded, views);
+    assert.equal(schemaOf(null, parse('{ __schema { queryType { name } } }'), null), views(null));
+    assert.equal(schemaOf(null, parse('{ mine }'), null), guarded, 'only introspection runs on the view');
+  });
 });
 
 describe('operationSchema', () => {
@@ -43,7 +72,7 @@ describe('operationSchema', () => {
       const http = outcome.extensions['http'] as HTTPGraphQLHead;
       return [outcome.extensions['code'], http.status, outcome.message];
     }
-    return outcome === schema ? 'full' : outcome === viewOf(null).schema ? 'view' : 'other';
+    return outcome === schema ? 'full' : outcome === shown(viewOf(null)).schema ? 'view' : 'other';
   };
 
   it('runs introspection on the caller view, through fragments of either kind', () => {

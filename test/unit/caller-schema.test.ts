@@ -107,4 +107,19 @@ describe('callerSchema keeps what is left a valid schema', () => {
     `);
     assert.deepEqual(view(schema, null), ['Query.open']);
   });
+
+  it('follows a type emptied late back to an interface field, however the types are ordered', () => {
+    // C is only seen to be empty once D is hidden, after C was looked at in the first pass; only
+    // then is A.f hidden, and with it Thing.f, which B still has. One pass would leave Thing.f
+    // while graphql-tools drops A.f with C: A would no longer implement Thing.
+    const schema = sdl(`
+      type Query { thing: Thing @public  open: Int @public }
+      interface Thing { f: C  g: Int }
+      type C { d: D }
+      type D { secret: Int @auth }
+      type A implements Thing { f: C @public  g: Int @public }
+      type B implements Thing { f: C @public  g: Int @public }
+    `);
+    assert.deepEqual(view(schema, null), ['A.g', 'B.g', 'Query.open', 'Query.thing', 'Thing.g']);
+  });
 });
