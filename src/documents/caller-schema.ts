@@ -21,11 +21,14 @@ import { grants } from '../directives/decide.js';
  * schema: a type left without fields, or a union without members, goes, and so does every field
  * that returns it; an interface keeps a field only while every implementation left keeps it. The
  * `@knownPermissions` registry on the schema goes too, as it names every permission there is.
+ * With no query field left, the query type goes as well, and the view is no schema at all: the
+ * caller is refused (`callerViews`).
  */
 export function callerSchema(schema: GraphQLSchema, principal: Principal | null): GraphQLSchema {
   const hidden = hiddenCoordinates(schema, principal);
+  // Types left empty, and what returns them, are pruned by graphql-tools; `hidden` names them too,
+  // because an interface must know which of its implementations are left.
   const view = mapSchema(schema, {
-    [MapperKind.TYPE]: (type) => (hidden.has(type.name) ? null : type),
     [MapperKind.COMPOSITE_FIELD]: (field, fieldName, typeName) => (hidden.has(`${typeName}.${fieldName}`) ? null : field),
   });
   return new GraphQLSchema({ ...pruneSchema(view).toConfig(), astNode: undefined, extensionASTNodes: [] });
@@ -43,7 +46,6 @@ function hiddenCoordinates(schema: GraphQLSchema, principal: Principal | null): 
       if (!grants(accessRuleOf(schema, type.name, field), principal)) hidden.add(`${type.name}.${field}`);
     }
   }
-  const query = schema.getQueryType()?.name;
   let changed = true;
   const hide = (coordinate: string) => {
     if (hidden.has(coordinate)) return;
@@ -53,8 +55,7 @@ function hiddenCoordinates(schema: GraphQLSchema, principal: Principal | null): 
   const hideEmpty = (type: GraphQLObjectType | GraphQLInterfaceType) => {
     const fields = Object.values(type.getFields());
     for (const field of fields) if (hidden.has(getNamedType(field.type).name)) hide(`${type.name}.${field.name}`);
-    // A schema needs its query type, even one with nothing a caller may read; other root types may go.
-    if (type.name !== query && fields.every((field) => hidden.has(`${type.name}.${field.name}`))) hide(type.name);
+    if (fields.every((field) => hidden.has(`${type.name}.${field.name}`))) hide(type.name);
   };
   while (changed) {
     changed = false;

@@ -122,4 +122,20 @@ describe('callerSchema keeps what is left a valid schema', () => {
     `);
     assert.deepEqual(view(schema, null), ['A.g', 'B.g', 'Query.open', 'Query.thing', 'Thing.g']);
   });
+
+  it('drops an interface field whose implementation returns a member emptied late, though the union stays', () => {
+    // A.f narrows Thing.f's union to C, which empties only on the second pass. Thing.f must go
+    // with A.f, though its own type U keeps a member: graphql-tools would drop A.f alone.
+    const schema = sdl(`
+      type Query { thing: Thing @public  open: Int @public }
+      union U = C | E
+      interface Thing { f: U  g: Int }
+      type C { d: D }
+      type D { secret: Int @auth }
+      type E { ok: Int @public }
+      type A implements Thing { f: C @public  g: Int @public }
+      type B implements Thing { f: U @public  g: Int @public }
+    `);
+    assert.deepEqual(view(schema, null), ['A.g', 'B.f', 'B.g', 'E.ok', 'Query.open', 'Query.thing', 'Thing.g', 'U=E']);
+  });
 });
