@@ -3,6 +3,7 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/s
 import { GraphQLError } from 'graphql';
 import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/context.js';
 import type { HttpGate } from '../documents/index.js';
+import type { ChargeUnpaid } from '../limits/rate-limits.js';
 import { errorCodeOf, httpStatusOf } from '../errors.js';
 import type { CorsStep } from './cors-policy.js';
 import { answerError, sendJson, setErrorHeaders } from './error-handler.js';
@@ -19,7 +20,7 @@ export interface GraphQLRouteOptions {
    * asked before every answer; undefined when nothing is owed, else the promise of the error to send
    * instead (over quota), or of undefined to send the answer as it is.
    */
-  chargeUnpaid?: ((req: IncomingMessage) => Promise<GraphQLError | undefined> | undefined) | undefined;
+  chargeUnpaid?: ChargeUnpaid | undefined;
   /** Outside production: relaxes the security policy for Apollo's landing page. */
   landingPage?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { execute, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { AuthRequest, ContextBuilder, RequestContext } from '../auth/context.js';
 import { ErrorCode, errorCodeOf } from '../errors.js';
+import type { ChargeUnpaid } from '../limits/rate-limits.js';
 import type { CorsStep } from './cors-policy.js';
 import { answerError, methodNotAllowed, sendGraphQLError, sendJson } from './error-handler.js';
 
@@ -24,7 +25,7 @@ export interface RestOptions {
   /** The challenge that asks an anonymous request for a token, as `authChallenge` builds it. */
   missingTokenChallenge: string;
   /** The rate limits' charge for a request refused before its context is built, as for `/graphql`. */
-  chargeUnpaid?: ((req: IncomingMessage) => Promise<GraphQLError | undefined> | undefined) | undefined;
+  chargeUnpaid?: ChargeUnpaid | undefined;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;

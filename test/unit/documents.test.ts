@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HeaderMap } from '@apollo/server';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLError, parse } from 'graphql';
 import { loadConfig } from '../../src/config.js';
 import { createDocuments, ManifestError, readManifest, TrustedDocumentError } from '../../src/documents/index.js';
@@ -10,6 +11,7 @@ import { queryLimits } from '../../src/graphql/query-limits.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 import { SPA_MANIFEST_FILE } from '../../src/tooling/access-matrix.js';
 import { captureLogs } from '../helpers/log-capture.js';
+import { principal } from '../helpers/run-schema.js';
 
 const schema = buildSchema();
 const limits = queryLimits();
@@ -42,6 +44,16 @@ describe('createDocuments', () => {
     assert.equal(perCaller.schemaFor(null, parse('{ publicMessage { text } }'), undefined), schema);
     assert.match(perCaller.sdlFor!(null), /publicMessage/);
     assert.doesNotMatch(perCaller.sdlFor!(null), /protectedMessage/);
+  });
+
+  it('per-caller: refuses the SDL to a caller who may read no query field, as a guarded field would', () => {
+    const guarded = makeExecutableSchema({ typeDefs: 'directive @auth on FIELD_DEFINITION\ntype Query { mine: Int @auth }' });
+    const perCaller = createDocuments({ config: loadConfig({ GRAPHQL_INTROSPECTION: 'per-caller' }), schema: guarded, limits });
+    assert.throws(
+      () => perCaller.sdlFor!(null),
+      (error: unknown) => error instanceof GraphQLError && error.extensions['code'] === 'UNAUTHENTICATED' && error.message === 'No part of this schema is visible to this caller.',
+    );
+    assert.match(perCaller.sdlFor!(principal()), /mine: Int/);
   });
 
   it('trusted documents: the gate on both transports, and the listed documents in Apollo\'s store', async () => {
