@@ -135,9 +135,10 @@ export async function createRateLimits({ config, logger, schema, queryLimits, ho
     }
   };
 
-  const chargeRefusal = async (caller: Caller, res: ServerResponse | undefined): Promise<GraphQLError | undefined> => {
+  /** `settle`, with the refusal (429, or 503 with the store down and `closed`) returned rather than thrown. */
+  const refusalOf = async (caller: Caller, points: number, res: ServerResponse | undefined): Promise<GraphQLError | undefined> => {
     try {
-      await settle(caller, 1, res);
+      await settle(caller, points, res);
       return undefined;
     } catch (error) {
       if (error instanceof GraphQLError) return error;
@@ -166,19 +167,12 @@ export async function createRateLimits({ config, logger, schema, queryLimits, ho
       charge.paid = true;
       // Refused before its token was verified: its address pays, whatever the token says.
       const caller = charge.caller ?? callerOf(null, req);
-      return caller && chargeRefusal(caller, charge.res);
+      return caller && refusalOf(caller, 1, charge.res);
     },
     plugins: [graphqlCharging({ pointsOf, settle: settleCharge })],
     chargeSubscription: async (context, upgrade, operation) => {
       const caller = callerOf(context.principal, upgrade);
-      if (!caller) return undefined;
-      try {
-        await settle(caller, pointsOf(operation), undefined);
-        return undefined;
-      } catch (error) {
-        if (error instanceof GraphQLError) return error;
-        throw error;
-      }
+      return caller && refusalOf(caller, pointsOf(operation), undefined);
     },
     close: async () => redis?.destroy(),
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,6 +14,7 @@ import { ErrorCode } from '../errors.js';
 import { logOperationErrors } from '../graphql/logging-plugin.js';
 import type { OperationRules } from '../graphql/operation-rules.js';
 import { rejection } from '../graphql/reject-unauthorized.js';
+import type { SubscriptionCharge } from '../limits/rate-limits.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/hooks.js';
 import { authenticateConnection, CloseCode } from './connection-auth.js';
 
@@ -41,7 +42,7 @@ export interface SubscriptionOptions {
   /** Told of sockets opening and closing, and of event streams starting and ending. */
   telemetry?: Telemetry;
   /** Charges a subscription to its caller's rate limit as it starts; the error to send when refused. */
-  chargeSubscription?: ((context: RequestContext, upgrade: IncomingMessage, operation: OperationDefinitionNode | undefined) => Promise<GraphQLError | undefined>) | undefined;
+  chargeSubscription?: SubscriptionCharge | undefined;
 }
 
 export interface Subscriptions {
