@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
 import type { Principal } from '../auth/principal.js';
 import type { RateLimitSettings } from '../config.js';
-import type { Policy } from './rate-limit-answers.js';
+import { policyOf, type Policy } from './rate-limit-answers.js';
 
 /** Whom a request is charged to, under which quota; the key never leaves the counters. */
 export interface Caller {
@@ -21,8 +21,8 @@ export type CallerOf = (principal: Principal | null, req: IncomingMessage) => Ca
  */
 export function callerIdentity(settings: RateLimitSettings): CallerOf {
   const trust = proxyAddr.compile(settings.trustedProxies);
-  const authenticated: Policy | undefined = settings.authenticated && { name: 'authenticated', quota: settings.authenticated };
-  const anonymous: Policy | undefined = settings.anonymous && { name: 'anonymous', quota: settings.anonymous };
+  const authenticated: Policy | undefined = settings.authenticated && policyOf('authenticated', settings.authenticated);
+  const anonymous: Policy | undefined = settings.anonymous && policyOf('anonymous', settings.anonymous);
   return (principal, req) => {
     if (!principal) return anonymous && { policy: anonymous, key: proxyAddr(req, trust) };
     if (!authenticated) return undefined;

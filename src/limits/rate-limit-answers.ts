@@ -9,6 +9,12 @@ import type { Count } from './quota-counter.js';
 export interface Policy {
   name: 'authenticated' | 'anonymous';
   quota: Quota;
+  /** Its `RateLimit-Policy` header, the same on every answer. */
+  header: string;
+}
+
+export function policyOf(name: Policy['name'], quota: Quota): Policy {
+  return { name, quota, header: `"${name}";q=${quota.points};w=${quota.windowS}` };
 }
 
 /** How long a client waits while the shared counters are down and the server fails closed. */
@@ -20,7 +26,7 @@ const STORE_RETRY_AFTER_S = 5;
  * for `t` seconds. Written on every response a quota applies to, allowed or not.
  */
 export function writeRateLimitHeaders(res: ServerResponse, policy: Policy, count: Count): void {
-  res.setHeader('ratelimit-policy', `"${policy.name}";q=${policy.quota.points};w=${policy.quota.windowS}`);
+  res.setHeader('ratelimit-policy', policy.header);
   res.setHeader('ratelimit', `"${policy.name}";r=${count.remaining};t=${secondsOf(count.resetMs)}`);
 }
 

@@ -32,10 +32,53 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0
 
 export type MetricsHooks = Omit<Telemetry, 'span'>;
 
+/** Where a timed response keeps its start and route until it closes. */
+const TIMED = Symbol('metrics: answer timing');
+type TimedResponse = ServerResponse & { [TIMED]?: { started: number; method: string; route: string } };
+
+/**
+ * One series of a counter bumped on every request (token cache lookups, guarded field decisions),
+ * counted as a plain number and handed to prom-client when scraped: its `inc` hashes the label
+ * values on every call, which cost more than the rest of the count.
+ */
+class Tally {
+  #count = 0;
+  #published = 0;
+
+  constructor(readonly labels: Partial<Record<string, string>>) {}
+
+  readonly add = (): void => {
+    this.#count++;
+  };
+
+  publish(counter: Counter): void {
+    counter.inc(this.labels, this.#count - this.#published);
+    this.#published = this.#count;
+  }
+}
+
+/** A counter whose series are `Tally`s, published before each scrape; `tally` adds one (at zero). */
+function talliedCounter(options: { name: string; help: string; labelNames: string[]; registers: Registry[] }) {
+  const tallies: Tally[] = [];
+  new Counter({
+    ...options,
+    collect() {
+      for (const tally of tallies) tally.publish(this);
+    },
+  });
+  return {
+    tally(labels: Partial<Record<string, string>>): () => void {
+      const tally = new Tally(labels);
+      tallies.push(tally);
+      return tally.add;
+    },
+  };
+}
+
 export interface Metrics {
   hooks: MetricsHooks;
-  /** Records one answered request; `route` comes from the route table or is `unmatched`. */
-  observeRequest(method: string | undefined, route: string, statusCode: number, seconds: number): void;
+  /** Times `res`'s answer, recorded when it closes; `route` comes from the route table or is `unmatched`. */
+  timeAnswer(req: IncomingMessage, res: ServerResponse, route: string): void;
   /** `GET /metrics` in Prometheus's text format; every other path is 404. */
   handler(req: IncomingMessage, res: ServerResponse): void;
 }
@@ -57,7 +100,7 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
     buckets: DURATION_BUCKETS,
     registers,
   });
-  const decisions = new Counter({
+  const decisions = talliedCounter({
     name: 'authz_decisions_total',
     help: 'Guarded field resolutions (and reject-mode refusals), by schema coordinate and decision.',
     labelNames: ['coordinate', 'decision'],
@@ -65,7 +108,7 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
   });
   const policies = new Counter({ name: 'authz_policy_evaluations_total', help: 'Policy evaluations by policy and result.', labelNames: ['policy', 'result'], registers });
   const rejected = new Counter({ name: 'auth_credentials_rejected_total', help: 'Requests whose credentials were refused, by reason.', labelNames: ['reason'], registers });
-  const cache = new Counter({ name: 'auth_token_cache_lookups_total', help: 'Verified-token cache lookups, by result.', labelNames: ['result'], registers });
+  const cache = talliedCounter({ name: 'auth_token_cache_lookups_total', help: 'Verified-token cache lookups, by result.', labelNames: ['result'], registers });
   // `issuer` is one of the configured issuers: bounded by the configuration, never by a token.
   const fetches = new Counter({ name: 'auth_jwks_fetches_total', help: 'Key-set fetches, by issuer and result.', labelNames: ['issuer', 'result'], registers });
   const keys = new Gauge({ name: 'auth_jwks_keys', help: 'Keys in the last key set fetched, by issuer.', labelNames: ['issuer'], registers });
@@ -95,27 +138,35 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
   for (const reason of OWN_REJECTIONS) rejected.inc({ reason }, 0);
   for (const result of DPOP_RESULTS) proofs.inc({ result }, 0);
   for (const policy of ['authenticated', 'anonymous']) limited.inc({ policy }, 0);
-  for (const result of ['hit', 'miss']) cache.inc({ result }, 0);
-
-  // Children bound once: a lookup by label values hashes them on every call.
-  const [cacheHits, cacheMisses] = [cache.labels('hit'), cache.labels('miss')];
+  const [cacheHit, cacheMiss] = [cache.tally({ result: 'hit' }), cache.tally({ result: 'miss' })];
   const decisionCounters = new Map<string, (decision: AuthzDecision) => void>();
   const requestSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
+
+  // One listener for every response (`this` is the response), rather than a closure per request.
+  function recordAnswer(this: TimedResponse): void {
+    const { started, method, route } = this[TIMED]!;
+    const key = `${method} ${route} ${this.statusCode}`;
+    let series = requestSeries.get(key);
+    if (!series) {
+      series = duration.labels(method, route, String(this.statusCode));
+      requestSeries.set(key, series);
+    }
+    series.observe((performance.now() - started) / 1000);
+  }
 
   const hooks: MetricsHooks = {
     authzDecisions(coordinate) {
       let count = decisionCounters.get(coordinate);
       if (!count) {
-        const bound = Object.fromEntries(DECISIONS.map((decision) => [decision, decisions.labels(coordinate, decision)]));
-        for (const decision of DECISIONS) decisions.inc({ coordinate, decision }, 0);
-        count = (decision) => bound[decision]!.inc();
+        const tallies = Object.fromEntries(DECISIONS.map((decision) => [decision, decisions.tally({ coordinate, decision })]));
+        count = (decision) => tallies[decision]!();
         decisionCounters.set(coordinate, count);
       }
       return count;
     },
     policyEvaluation: (policy, result) => policies.labels(policy, result).inc(),
     credentialsRejected: (reason) => rejected.labels(reason).inc(),
-    tokenCacheLookup: (hit) => (hit ? cacheHits : cacheMisses).inc(),
+    tokenCacheLookup: (hit) => (hit ? cacheHit : cacheMiss)(),
     keySetFetch(issuer, result, count) {
       if (!fetchedAt.has(issuer)) {
         fetchedAt.set(issuer, undefined);
@@ -138,15 +189,10 @@ export function createMetrics({ now = () => Date.now() }: { now?: () => number }
 
   return {
     hooks,
-    observeRequest(method, route, statusCode, seconds) {
-      const known = method !== undefined && METHODS.has(method) ? method : '_OTHER';
-      const key = `${known} ${route} ${statusCode}`;
-      let series = requestSeries.get(key);
-      if (!series) {
-        series = duration.labels(known, route, String(statusCode));
-        requestSeries.set(key, series);
-      }
-      series.observe(seconds);
+    timeAnswer(req, res, route) {
+      const method = req.method !== undefined && METHODS.has(req.method) ? req.method : '_OTHER';
+      (res as TimedResponse)[TIMED] = { started: performance.now(), method, route };
+      res.on('close', recordAnswer);
     },
     handler(req, res) {
       if (req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end();

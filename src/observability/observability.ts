@@ -42,10 +42,7 @@ export async function createObservability(settings: ObservabilitySettings): Prom
       if (!metrics && !tracing) return handler;
       return (req, res) => {
         const route = routeOf(req.url ?? '');
-        if (metrics) {
-          const started = performance.now();
-          res.once('close', () => metrics.observeRequest(req.method, route, res.statusCode, (performance.now() - started) / 1000));
-        }
+        metrics?.timeAnswer(req, res, route);
         if (tracing) tracing.serve(req, res, route, handler);
         else handler(req, res);
       };

@@ -6,10 +6,11 @@ import type { RequestContext } from '../../src/auth/context.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 import type { Caller } from '../../src/limits/caller-identity.js';
 import { graphqlCharging, holdCharge, type RequestCharge } from '../../src/limits/graphql-charging.js';
+import { policyOf } from '../../src/limits/rate-limit-answers.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
 const schema = buildSchema();
-const caller: Caller = { policy: { name: 'anonymous', quota: { points: 10, windowS: 60 } }, key: '198.51.100.1' };
+const caller: Caller = { policy: policyOf('anonymous', { points: 10, windowS: 60 }), key: '198.51.100.1' };
 
 /** `settle` as the test decides it: allow, refuse with an answer, or fail. */
 type Outcome = 'allow' | 'refuse' | 'fail';

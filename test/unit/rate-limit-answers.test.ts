@@ -4,9 +4,9 @@ import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import type { HTTPGraphQLHead } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
-import { quotaUnavailableError, rateLimitedError, writeRateLimitHeaders, type Policy } from '../../src/limits/rate-limit-answers.js';
+import { policyOf, quotaUnavailableError, rateLimitedError, writeRateLimitHeaders } from '../../src/limits/rate-limit-answers.js';
 
-const policy: Policy = { name: 'anonymous', quota: { points: 30, windowS: 60 } };
+const policy = policyOf('anonymous', { points: 30, windowS: 60 });
 
 /** A real response that is never sent: its headers are what the client would read. */
 function response(): ServerResponse {
@@ -29,7 +29,7 @@ describe('the rate-limit headers', () => {
 
   it('say 0 seconds once the window has ended', () => {
     const res = response();
-    writeRateLimitHeaders(res, { ...policy, name: 'authenticated' }, { allowed: true, remaining: 0, resetMs: 0 });
+    writeRateLimitHeaders(res, policyOf('authenticated', policy.quota), { allowed: true, remaining: 0, resetMs: 0 });
     assert.equal(res.getHeader('ratelimit'), '"authenticated";r=0;t=0');
   });
 });

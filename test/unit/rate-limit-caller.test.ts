@@ -30,7 +30,7 @@ describe('callerIdentity', () => {
     assert.equal(callerOf(principal('https://a.example.com/', 'user'), request('198.51.100.1'))?.key, 'token https://a.example.com/ user');
     assert.equal(callerOf({ ...principal('', 'user'), issuer: undefined }, request('198.51.100.1'))?.key, 'token  user');
     assert.equal(callerOf(principal('https://a.example.com/', undefined), request('198.51.100.1'))?.key, 'address 198.51.100.1');
-    assert.deepEqual(callerOf(null, request('198.51.100.1')), { policy: { name: 'anonymous', quota: { points: 5, windowS: 60 } }, key: '198.51.100.1' });
+    assert.deepEqual(callerOf(null, request('198.51.100.1')), { policy: { name: 'anonymous', quota: { points: 5, windowS: 60 }, header: '"anonymous";q=5;w=60' }, key: '198.51.100.1' });
   });
 
   it('charges a token without `sub` to its address, under the authenticated quota', () => {
@@ -50,6 +50,6 @@ describe('callerIdentity', () => {
     assert.equal(anonymousOnly(null, request('198.51.100.1'))?.policy.name, 'anonymous');
     const authenticatedOnly = callerIdentity(loadConfig({ RATE_LIMIT: '10/60' }).rateLimits);
     assert.equal(authenticatedOnly(null, request('198.51.100.1')), undefined);
-    assert.deepEqual(authenticatedOnly(principal('https://a.example.com/', 'user'), request('198.51.100.1'))?.policy, { name: 'authenticated', quota: { points: 10, windowS: 60 } });
+    assert.deepEqual(authenticatedOnly(principal('https://a.example.com/', 'user'), request('198.51.100.1'))?.policy, { name: 'authenticated', quota: { points: 10, windowS: 60 }, header: '"authenticated";q=10;w=60' });
   });
 });
