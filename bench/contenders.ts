@@ -45,6 +45,19 @@ export function projectEnv(issuer: string, extra: Record<string, string> = {}): 
   return { NODE_ENV: 'production', AUTH0_ISSUER_BASE_URL: issuer, AUTH0_AUDIENCE: AUDIENCE, ...extra };
 }
 
+/** A quota no run can reach, counted in memory: what charging every request costs. */
+export const RATE_LIMITED_ENV = { RATE_LIMIT: '999999999/60' };
+
+/** Metrics on, on a port of their own that nothing scrapes during the run. */
+export async function metricsEnv(): Promise<Record<string, string>> {
+  return { METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' };
+}
+
+/** Traces sampled at 1 %, exported over OTLP/HTTP to `endpoint`. */
+export function tracingEnv(endpoint: string): Record<string, string> {
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' };
+}
+
 /** Signs a token like an Auth0 access token with the admin permission, valid for an hour; `claims` add to it or replace. */
 export function adminToken(idp: KeySetServer, key: SigningKey, claims: JWTPayload = {}): Promise<string> {
   return idp.accessToken(key, { sub: 'auth0|bench', permissions: [ADMIN], ...claims }, { audience: AUDIENCE, lifetimeS: 3600 });
@@ -109,8 +122,6 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
   const peerArgs = [issuer, AUDIENCE];
   // Where the traced contender exports: a collector's endpoint on loopback that answers and keeps the spans.
   const receiver = await startOtlpReceiver();
-  const metricsEnv = async () => ({ METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' });
-  const tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' };
   const [floor, restPeer, apollo, yoga, mercurius, project, uncached, rateLimited, trusted, metered, traced] = await Promise.all([
     startBenchServer('floor.mjs'),
     startBenchServer('rest-express.mjs', peerArgs),
@@ -119,11 +130,10 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
     startBenchServer('mercurius.mjs', peerArgs),
     startProject(projectEnv(issuer), projectNodeArgs),
     startProject(projectEnv(issuer, { TOKEN_CACHE_SIZE: '0' }), projectNodeArgs),
-    // A quota no run can reach, counted in memory: what charging every request costs.
-    startProject(projectEnv(issuer, { RATE_LIMIT: '999999999/60' }), projectNodeArgs),
+    startProject(projectEnv(issuer, RATE_LIMITED_ENV), projectNodeArgs),
     startProject(projectEnv(issuer, { TRUSTED_DOCUMENTS: SPA_MANIFEST, TRUSTED_DOCUMENTS_MODE: 'enforce' }), projectNodeArgs),
     metricsEnv().then((env) => startProject(projectEnv(issuer, env), projectNodeArgs)),
-    metricsEnv().then((env) => startProject(projectEnv(issuer, { ...env, ...tracingEnv }), projectNodeArgs)),
+    metricsEnv().then((env) => startProject(projectEnv(issuer, { ...env, ...tracingEnv(receiver.endpoint) }), projectNodeArgs)),
   ]);
   const admin = (server: ServerProcess) => graphqlQuery(server.url, 'adminMessage', token);
   const dpop = await dpopAdmin(project.url, mint);

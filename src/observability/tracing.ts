@@ -10,7 +10,10 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
+  RandomIdGenerator,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
+  type IdGenerator,
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -42,6 +45,37 @@ class SpanHandle implements TraceParent {
 }
 
 /**
+ * The SDK's random ids, with a root span's trace id drawn ahead: `serve` draws it to ask the
+ * sampler before any span exists, so that a request it will not sample builds none (the SDK's
+ * `startSpan` builds a non-recording span for each, with a span id, its attributes checked and its
+ * own counters, which cost more than the decision), and the span of a request it will sample takes
+ * that very id, so the decision stands. The samplers `samplerOf` builds decide on the id alone.
+ */
+class TraceIds implements IdGenerator {
+  readonly #random = new RandomIdGenerator();
+  #next: string | undefined;
+
+  draw(): string {
+    return this.#random.generateTraceId();
+  }
+
+  /** Makes `traceId` the next root span's. */
+  take(traceId: string): void {
+    this.#next = traceId;
+  }
+
+  generateTraceId(): string {
+    const traceId = this.#next ?? this.#random.generateTraceId();
+    this.#next = undefined;
+    return traceId;
+  }
+
+  generateSpanId(): string {
+    return this.#random.generateSpanId();
+  }
+}
+
+/**
  * A tracer provider of this app's own rather than the global one, so that two apps in one process
  * (tests) export apart. No context manager is installed: the parent span travels explicitly (see
  * `TraceParent`). The spans are built here by hand at the few points that matter, rather than by
@@ -49,9 +83,12 @@ class SpanHandle implements TraceParent {
  * manager, and the GraphQL one records the query text, which must never leave the process.
  */
 export function createTracing(settings: TracingSettings): Tracing {
+  const sampler = samplerOf(settings);
+  const ids = new TraceIds();
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName })),
-    sampler: samplerOf(settings),
+    sampler,
+    idGenerator: ids,
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.url.href, headers: { ...settings.headers } }))],
   });
   const tracer = provider.getTracer('graphql-auth-directives-api');
@@ -67,11 +104,15 @@ export function createTracing(settings: TracingSettings): Tracing {
       const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
       const method = req.method ?? 'GET';
       // No path, query or header goes on the span: the route is from the route table, never the URL.
-      const span = tracer.startSpan(
-        route === 'unmatched' ? method : `${method} ${route}`,
-        { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route } },
-        parent,
-      );
+      const name = route === 'unmatched' ? method : `${method} ${route}`;
+      const attributes = { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
+      if (!trace.getSpanContext(parent)) {
+        // A new trace: the sampler decides before any span is built (see `TraceIds`).
+        const traceId = ids.draw();
+        if (sampler.shouldSample(parent, traceId, name, SpanKind.SERVER, attributes, []).decision === SamplingDecision.NOT_RECORD) return handler(req, res);
+        ids.take(traceId);
+      }
+      const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
       // Not sampled: nothing will be exported, so nothing is carried through the request.
       if (!span.isRecording()) return handler(req, res);
       res.once('close', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
 import { createDpopKey, forgeProof, PATIENT_KEY_SET } from '../helpers/dpop.js';
@@ -101,5 +103,27 @@ describe('traces: OTLP/HTTP export of a request joined to its caller', () => {
     assert.deepEqual(names(sampled), ['GET /api/messages/public']);
     assert.deepEqual(names(unsampled), []);
     assert.deepEqual(receiver.spans.slice(before).filter((span) => span.name === 'GET /api/messages/public' && span.traceId !== sampled), []);
+  });
+  it('starts a new trace where the sampler picks its trace id, and exports it whole under that id', async () => {
+    const h = await startHarness({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces`,
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.5',
+    });
+    const REQUESTS = 400;
+    const before = receiver.spans.length;
+    for (let i = 0; i < REQUESTS; i++) await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ publicMessage { text } }"}' });
+    await h.close();
+    const spans = receiver.spans.slice(before);
+    const roots = spans.filter((span) => span.name === 'POST /graphql');
+    // 200 ± 10 sampled: a ratio applied twice (0.25, a decision on one id and a span under another)
+    // would sample 100 ± 9; outside 150–250 either way is five standard deviations out.
+    assert.ok(roots.length > 150 && roots.length < 250, `${roots.length} of ${REQUESTS} sampled`);
+    const ratio = new TraceIdRatioBasedSampler(0.5);
+    for (const root of roots) {
+      assert.equal(root.parentSpanId ?? '', '');
+      assert.equal(ratio.shouldSample(ROOT_CONTEXT, root.traceId).decision, SamplingDecision.RECORD_AND_SAMPLED, 'a trace id the sampler would not pick');
+      assert.ok(spans.some((span) => span.traceId === root.traceId && span.name === 'graphql.execute' && span.parentSpanId === root.spanId), 'its execution span');
+    }
   });
 });
