@@ -57,7 +57,7 @@ class Tally {
   }
 }
 
-/** A counter whose series are `Tally`s, published before each scrape; `tally` adds one (at zero). */
+/** A counter whose series are `Tally`s, published before each scrape; `tally` adds a series, at zero. */
 function talliedCounter(options: { name: string; help: string; labelNames: string[]; registers: Registry[] }) {
   const tallies: Tally[] = [];
   new Counter({
