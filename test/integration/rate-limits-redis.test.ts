@@ -45,8 +45,7 @@ describe('rate limits in Redis', () => {
       // Counted in this instance's memory: its own quota of 3, then refused.
       const statuses = [];
       for (let i = 0; i < 4; i += 1) statuses.push((await as(one, '203.0.113.21')).status);
-      assert.deepEqual(statuses, [200, 200, 200, 429]);
-      assert.deepEqual(failures, ['open', 'open', 'open', 'open']);
+      assert.deepEqual({ statuses, failures }, { statuses: [200, 200, 200, 429], failures: ['open', 'open', 'open', 'open'] });
       const warnings = logs.lines.filter((line) => line['msg'] === 'rate-limit store (Redis) unreachable: each replica counts alone');
       assert.equal(warnings.length, 1);
       assert.equal(warnings[0]!['level'], 40);
