@@ -121,7 +121,7 @@ export async function startContenders(issuer: string, mint: MintToken, projectNo
   const token = await mint();
   const peerArgs = [issuer, AUDIENCE];
   // Where the traced contender exports: a collector's endpoint on loopback that answers and keeps the spans.
-  const receiver = await startOtlpReceiver();
+  const receiver = await startOtlpReceiver({ keep: false });
   const [floor, restPeer, apollo, yoga, mercurius, project, uncached, rateLimited, trusted, metered, traced] = await Promise.all([
     startBenchServer('floor.mjs'),
     startBenchServer('rest-express.mjs', peerArgs),

@@ -64,7 +64,7 @@ function timeByPackage(profile: Profile, from: number, to: number): Map<string, 
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 const idp = await KeySetServer.start();
-const receiver = await startOtlpReceiver();
+const receiver = await startOtlpReceiver({ keep: false });
 const token = await adminToken(idp, await idp.publish('cost-by-package'));
 /** Each variant, and the packages (by prefix) that are its feature's own code. */
 const variants = [

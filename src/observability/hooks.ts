@@ -36,7 +36,7 @@ export type SpanName = 'auth.verify_token' | 'auth.jwks_fetch' | 'auth.dpop_proo
  * A sampled request's place in its trace: set by tracing on the request (`req.trace`), copied into
  * its GraphQL context, and handed explicitly to each step that opens a child span. It is carried by
  * hand rather than by AsyncLocalStorage, because on Node 20 the promise hooks that storage turns on
- * slow every request of the process, traced or not. Absent on a request that is not sampled.
+ * slow every request of the process, traced or not. Undefined on a request that is not sampled.
  */
 export interface TraceParent {
   readonly traceId: string;
@@ -46,7 +46,7 @@ export interface TraceParent {
 declare module 'node:http' {
   interface IncomingMessage {
     /** Set by tracing when this request is sampled; see `TraceParent`. */
-    trace?: TraceParent;
+    trace?: TraceParent | undefined;
   }
 }
 

@@ -101,6 +101,11 @@ export function createTracing(settings: TracingSettings): Tracing {
       return ended(span, work(new SpanHandle(span, parent.context)));
     },
     serve(req, res, route, handler) {
+      // Every request gets the property, sampled or not: one that only sampled requests had would
+      // give them hidden classes of their own, and each would throw the optimised code of every
+      // function that handles requests back to the interpreter (callgrind: 25 % more instructions
+      // per request at a 1 % sample).
+      req.trace = undefined;
       const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
       const method = req.method ?? 'GET';
       // No path, query or header goes on the span: the route is from the route table, never the URL.
