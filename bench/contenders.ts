@@ -58,6 +58,19 @@ export function tracingEnv(endpoint: string): Record<string, string> {
   return { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' };
 }
 
+/**
+ * The features on `adminMessage`'s path, each in a process of its own configured as `npm run bench`
+ * configures it, for the scripts that take their cost apart (`cost-by-package.ts`, `instructions.ts`).
+ */
+export async function featureVariants(otlpEndpoint: string): Promise<Array<{ name: string; env: Record<string, string> }>> {
+  return [
+    { name: 'plain', env: {} },
+    { name: 'RATE_LIMIT', env: RATE_LIMITED_ENV },
+    { name: 'metrics', env: await metricsEnv() },
+    { name: 'metrics + traces 1 %', env: { ...(await metricsEnv()), ...tracingEnv(otlpEndpoint) } },
+  ];
+}
+
 /** Signs a token like an Auth0 access token with the admin permission, valid for an hour; `claims` add to it or replace. */
 export function adminToken(idp: KeySetServer, key: SigningKey, claims: JWTPayload = {}): Promise<string> {
   return idp.accessToken(key, { sub: 'auth0|bench', permissions: [ADMIN], ...claims }, { audience: AUDIENCE, lifetimeS: 3600 });

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KeySetServer } from '../support/key-set-server.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import { adminToken, graphqlQuery, metricsEnv, projectEnv, RATE_LIMITED_ENV, tracingEnv } from './contenders.js';
+import { adminToken, featureVariants, graphqlQuery, projectEnv } from './contenders.js';
 import { load } from './load.js';
 import { startProject } from './processes.js';
 
@@ -66,13 +66,13 @@ const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 const idp = await KeySetServer.start();
 const receiver = await startOtlpReceiver({ keep: false });
 const token = await adminToken(idp, await idp.publish('cost-by-package'));
-/** Each variant, and the packages (by prefix) that are its feature's own code. */
-const variants = [
-  { name: 'plain', env: {}, own: [] },
-  { name: 'RATE_LIMIT', env: RATE_LIMITED_ENV, own: ['src/limits', 'rate-limiter-flexible'] },
-  { name: 'metrics', env: await metricsEnv(), own: ['src/observability', 'prom-client'] },
-  { name: 'metrics + traces 1 %', env: { ...(await metricsEnv()), ...tracingEnv(receiver.endpoint) }, own: ['src/observability', 'prom-client', '@opentelemetry/'] },
-];
+/** The packages (by prefix) that are each variant's own code. */
+const OWN_CODE: Record<string, string[]> = {
+  RATE_LIMIT: ['src/limits', 'rate-limiter-flexible'],
+  metrics: ['src/observability', 'prom-client'],
+  'metrics + traces 1 %': ['src/observability', 'prom-client', '@opentelemetry/'],
+};
+const variants = (await featureVariants(receiver.endpoint)).map((variant) => ({ ...variant, own: OWN_CODE[variant.name] ?? [] }));
 
 const results: Array<{ name: string; own: string[]; perRequest: Map<string, number> }> = [];
 for (const variant of variants) {

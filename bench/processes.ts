@@ -11,6 +11,8 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** An empty working directory, so that a developer's `.env` cannot change what is measured. */
 const CWD = mkdtempSync(join(tmpdir(), 'api-bench-'));
 const STARTUP_TIMEOUT_MS = 30_000;
+/** Under valgrind a process runs some 50 times slower. */
+const WRAPPED_STARTUP_TIMEOUT_MS = 300_000;
 const STOP_TIMEOUT_MS = 5_000;
 /** Children still running; a bench that dies half-way must not leave servers behind. */
 const running = new Set<ChildProcess>();
@@ -33,7 +35,7 @@ export async function startBenchServer(script: string, args: string[] = []): Pro
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
-  const [line] = (await withTimeout(once(lines, 'line'), `${script} did not print its port`)) as [string];
+  const [line] = (await withTimeout(once(lines, 'line'), `${script} did not print its port`, STARTUP_TIMEOUT_MS)) as [string];
   lines.close();
   child.stdout!.resume();
   return serverProcess(child, `http://127.0.0.1:${Number(line)}`);
@@ -42,10 +44,12 @@ export async function startBenchServer(script: string, args: string[] = []): Pro
 /**
  * Starts this project as users run it, `node dist/main.js`, configured only through `env`. Its
  * logs go to /dev/null: the cheapest sink, and the bench must not spend CPU reading them.
+ * `wrapper` runs it under another program (valgrind), which is given more time to start.
  */
-export async function startProject(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startProject(env: Record<string, string>, nodeArgs: string[] = [], wrapper: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
+  const command = [...wrapper, process.execPath, ...nodeArgs, join(ROOT, 'dist/main.js')];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: CWD,
     env: { PATH: process.env['PATH'] ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -54,7 +58,7 @@ export async function startProject(env: Record<string, string>, nodeArgs: string
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`dist/main.js exited with code ${String(code)} before listening`);
   });
-  await withTimeout(Promise.race([untilAnswering(url), exited]), 'dist/main.js did not start listening');
+  await withTimeout(Promise.race([untilAnswering(url), exited]), 'dist/main.js did not start listening', wrapper.length > 0 ? WRAPPED_STARTUP_TIMEOUT_MS : STARTUP_TIMEOUT_MS);
   exited.catch(() => undefined);
   return serverProcess(child, url);
 }
@@ -87,10 +91,10 @@ function serverProcess(child: ChildProcess, url: string): ServerProcess {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, message: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, message: string, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message} within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
