@@ -45,7 +45,7 @@ export interface TraceParent {
 
 declare module 'node:http' {
   interface IncomingMessage {
-    /** Set by tracing when this request is sampled; see `TraceParent`. */
+    /** Set by tracing on every request: its place in its trace when sampled, else undefined; see `TraceParent`. */
     trace?: TraceParent | undefined;
   }
 }
